@@ -1,0 +1,161 @@
+// Package probe runs wscope's headless script — connect, send, wait or stay
+// idle, close — and produces a Report that prints as text or as JSON. It is
+// what `wscope probe` runs, and what `compare` runs once per side.
+package probe
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/wscope/wscope/diagnose"
+	"github.com/wscope/wscope/session"
+)
+
+// Message is one thing to send.
+type Message struct {
+	Op      session.Opcode
+	Payload []byte
+}
+
+// Options is the probe's script.
+type Options struct {
+	Session session.Config
+	Sends   []Message
+	Count   int           // stop after this many text/binary messages were received (0: no limit)
+	Wait    time.Duration // stop after this long (default 2s); ignored with Idle
+	Idle    time.Duration // send nothing, no pings, for this long and report whether the peer closed
+	// KeepFrames caps how many frames the report keeps (0: all). Counters
+	// still count every frame.
+	KeepFrames int
+}
+
+// DefaultWait is how long a probe waits when neither --wait nor --count is given.
+const DefaultWait = 2 * time.Second
+
+// Run executes the script. It never returns nil; failures are in the
+// report's Error and findings.
+func Run(ctx context.Context, opts Options) *Report {
+	if opts.Idle > 0 {
+		opts.Session.PingInterval = 0
+	}
+	if opts.Wait <= 0 {
+		opts.Wait = DefaultWait
+	}
+	if opts.Session.CloseTimeout <= 0 {
+		opts.Session.CloseTimeout = time.Second
+	}
+	start := time.Now()
+	conn, chain, err := session.Dial(ctx, opts.Session)
+	r := newReport(opts.Session.URL, chain)
+	ev := diagnose.Evidence{Chain: chain, Subprotos: opts.Session.Subprotocols, IdleWait: opts.Idle}
+	if err != nil {
+		var se *session.Error
+		if !errors.As(err, &se) {
+			se = &session.Error{Class: session.ClassNetwork, Msg: err.Error()}
+		}
+		r.setError(se)
+		ev.DialErr = se
+		r.Findings = nonNil(diagnose.Diagnose(ev))
+		r.Elapsed = time.Since(start)
+		return r
+	}
+
+	c := newCollector(r, opts)
+	go c.run(conn.Events())
+	for _, m := range opts.Sends {
+		if err := conn.Send(m.Op, m.Payload); err != nil {
+			break // the close shows up in the events
+		}
+	}
+	limit := opts.Wait
+	if opts.Idle > 0 {
+		limit = opts.Idle
+	}
+	timer := time.NewTimer(limit)
+	select {
+	case <-timer.C:
+	case <-c.countReached:
+	case <-conn.Done():
+	case <-ctx.Done():
+	}
+	timer.Stop()
+	idleSurvived := false
+	select {
+	case <-conn.Done():
+	default:
+		idleSurvived = true
+		conn.Close(1000, "")
+	}
+	<-c.finished
+	if opts.Idle > 0 {
+		r.Idle = &Idle{RequestedMS: ms(opts.Idle), Survived: idleSurvived}
+		if !idleSurvived && r.Close != nil {
+			r.Idle.ClosedAfterMS = r.Close.AfterMS
+		}
+	}
+	ev.OpenedAt, ev.LastFrameAt = c.openedAt, c.lastFrameAt
+	if !idleSurvived {
+		ev.Closed = c.closed
+	} else if c.closed != nil && !c.closed.Cause.Clean() {
+		ev.Closed = c.closed // our own close went unanswered: still worth a finding
+	}
+	r.Findings = nonNil(diagnose.Diagnose(ev))
+	r.Elapsed = time.Since(start)
+	return r
+}
+
+func nonNil(fs []diagnose.Finding) []diagnose.Finding {
+	if fs == nil {
+		return []diagnose.Finding{}
+	}
+	return fs
+}
+
+// collector drains a connection's events into the report.
+type collector struct {
+	r            *Report
+	opts         Options
+	received     int
+	countReached chan struct{}
+	finished     chan struct{}
+	openedAt     time.Time
+	lastFrameAt  time.Time
+	closed       *session.StateChange
+}
+
+func newCollector(r *Report, opts Options) *collector {
+	return &collector{r: r, opts: opts, countReached: make(chan struct{}), finished: make(chan struct{})}
+}
+
+func (c *collector) run(events <-chan session.Event) {
+	defer close(c.finished)
+	for e := range events {
+		switch e.Kind {
+		case session.EventState:
+			switch e.State.State {
+			case session.StateOpen:
+				c.openedAt = e.State.Time
+			case session.StateClosed:
+				c.closed = e.State
+				c.r.setClose(e.State, c.openedAt)
+			}
+		case session.EventFrame:
+			f := &e.Frame
+			c.lastFrameAt = f.Time
+			c.r.count(f)
+			if e.RTT > 0 {
+				c.r.RTTMS = append(c.r.RTTMS, ms(e.RTT))
+			}
+			if c.opts.KeepFrames == 0 || len(c.r.Frames) < c.opts.KeepFrames {
+				c.r.addFrame(f, c.openedAt, e.RTT)
+			}
+			if f.Dir == session.Recv && (f.Op == session.OpText || f.Op == session.OpBinary) {
+				c.received++
+				if c.opts.Count > 0 && c.received == c.opts.Count {
+					close(c.countReached)
+				}
+			}
+		}
+	}
+}

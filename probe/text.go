@@ -1,0 +1,187 @@
+package probe
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/wscope/wscope/termsafe"
+)
+
+// maxTextFrames bounds the frames listed in the text report; JSON has all kept.
+const maxTextFrames = 50
+
+// WriteJSON writes the report as one indented JSON document.
+func (r *Report) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}
+
+// WriteSummary writes one line: status, counts and the error if any.
+func (r *Report) WriteSummary(w io.Writer) error {
+	state := "upgraded"
+	if !r.Upgraded {
+		state = "not upgraded"
+	}
+	line := fmt.Sprintf("%s %s (status %d): recv %d msgs %d bytes, sent %d msgs, %d findings, %.1f ms",
+		termsafe.Line(r.URL), state, r.Status, r.Counts.RecvMessages, r.Counts.RecvBytes, r.Counts.SentMessages, len(r.Findings), ms(r.Elapsed))
+	if r.Error != "" {
+		line += "; error: " + r.Error
+	}
+	_, err := fmt.Fprintln(w, line)
+	return err
+}
+
+// WriteText writes the readable report. Everything that came from the
+// network is escaped for the terminal.
+func (r *Report) WriteText(w io.Writer) error {
+	var b strings.Builder
+	section := func(name string) { fmt.Fprintf(&b, "\n── %s\n", name) }
+	fmt.Fprintf(&b, "wscope probe %s\n", termsafe.Line(r.URL))
+	for _, h := range r.Redirects {
+		fmt.Fprintf(&b, "  redirect: %s → %d → %s\n", termsafe.Line(h.URL), h.Status, termsafe.Line(h.Location))
+	}
+	if r.Proxy != nil {
+		section("proxy " + r.Proxy.Kind + " " + termsafe.Line(r.Proxy.Proxy))
+		indent(&b, termsafe.Block(strings.TrimRight(r.Proxy.Request, "\r\n")), "> ")
+		indent(&b, termsafe.Block(strings.TrimRight(r.Proxy.Response, "\r\n")), "< ")
+	}
+	if r.Request != nil {
+		section("request (as sent to " + termsafe.Line(r.ConnectAddr) + ")")
+		indent(&b, termsafe.Block(strings.TrimRight(r.Request.Raw, "\r\n")), "> ")
+	}
+	if r.Response != nil {
+		section("response")
+		indent(&b, termsafe.Block(strings.TrimRight(r.Response.Raw, "\r\n")), "< ")
+		if body := r.Response.Body; body != "" {
+			fmt.Fprintf(&b, "  body (%d bytes%s):\n", len(body), map[bool]string{true: ", truncated"}[r.Response.BodyTrunc])
+			indent(&b, termsafe.Block(firstLines(body, 20)), "  | ")
+		} else if r.Response.BodyB64 != "" {
+			fmt.Fprintf(&b, "  body (binary, base64): %s\n", firstLines(r.Response.BodyB64, 1))
+		}
+	}
+	if c := r.Checks; c != nil && r.Status == 101 {
+		fmt.Fprintf(&b, "  checks: accept %s  upgrade %s  connection %s  subprotocol %s  extensions %s\n",
+			mark(c.AcceptOK), mark(c.UpgradeOK), mark(c.ConnectionOK), mark(c.SubprotocolOK), mark(c.ExtensionsOK))
+		if r.Subprotocol != "" || len(r.Extensions) > 0 {
+			fmt.Fprintf(&b, "  subprotocol %q, extensions %s\n", termsafe.Line(r.Subprotocol), termsafe.Line(strings.Join(r.Extensions, ", ")))
+		}
+	}
+	t := r.TimingsMS
+	if t.Total > 0 {
+		section("timings (ms)")
+		fmt.Fprintf(&b, "  dns %.1f  connect %.1f  proxy %.1f  tls %.1f  upgrade %.1f  total %.1f\n", t.DNS, t.Connect, t.ProxyConnect, t.TLS, t.Upgrade, t.Total)
+	}
+	if s := r.TLS; s != nil {
+		section("tls")
+		fmt.Fprintf(&b, "  %s %s alpn=%q sni=%q verified=%v", s.Version, s.Cipher, termsafe.Line(s.ALPN), termsafe.Line(s.SNI), s.Verified)
+		if s.Insecure {
+			b.WriteString(" (--insecure)")
+		}
+		b.WriteString("\n")
+		if s.VerifyError != "" {
+			fmt.Fprintf(&b, "  verify: %s\n", termsafe.Line(s.VerifyError))
+		}
+		for i, c := range s.Chain {
+			fmt.Fprintf(&b, "  [%d] %s\n      issuer %s\n      valid %s – %s  SANs %s\n", i, termsafe.Line(c.Subject), termsafe.Line(c.Issuer),
+				c.NotBefore.Format("2006-01-02"), c.NotAfter.Format("2006-01-02"), termsafe.Line(strings.Join(c.SANs, ", ")))
+		}
+	}
+	if r.Upgraded {
+		section(fmt.Sprintf("frames (sent %d, received %d, %d bytes in)", r.Counts.SentMessages, r.Counts.RecvMessages, r.Counts.RecvBytes))
+		for i, f := range r.Frames {
+			if i == maxTextFrames {
+				fmt.Fprintf(&b, "  … %d more (use --json for all)\n", len(r.Frames)-maxTextFrames)
+				break
+			}
+			writeFrame(&b, f)
+		}
+	}
+	if c := r.Close; c != nil {
+		section("close")
+		fmt.Fprintf(&b, "  %s after %.0f ms (clean: %v)\n", termsafe.Line(c.Detail), c.AfterMS, c.Clean)
+	}
+	if i := r.Idle; i != nil {
+		if i.Survived {
+			fmt.Fprintf(&b, "  idle: survived %.0f ms of silence\n", i.RequestedMS)
+		} else {
+			fmt.Fprintf(&b, "  idle: closed after %.0f ms of the %.0f ms asked\n", i.ClosedAfterMS, i.RequestedMS)
+		}
+	}
+	if len(r.Findings) > 0 {
+		section("findings")
+		for _, f := range r.Findings {
+			fmt.Fprintf(&b, "  [%s] %s: %s\n", f.Severity, f.ID, termsafe.Line(f.Title))
+			indent(&b, termsafe.Block(f.Detail), "      ")
+			indent(&b, termsafe.Block("fix: "+f.Fix), "      ")
+		}
+	}
+	if r.Error != "" {
+		fmt.Fprintf(&b, "\nerror: %s\n", r.Error)
+		if r.Hint != "" {
+			fmt.Fprintf(&b, "hint: %s\n", r.Hint)
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func writeFrame(b *strings.Builder, f Frame) {
+	arrow := "←"
+	if f.Dir == "send" {
+		arrow = "→"
+	}
+	var preview string
+	switch {
+	case f.Opcode == "close":
+		preview = fmt.Sprintf("%d", f.Code)
+		if f.Text != nil && *f.Text != "" {
+			preview += " " + termsafe.Line(*f.Text)
+		}
+	case f.Text != nil:
+		preview = termsafe.Line(truncate(*f.Text, 100))
+	case f.Base64 != nil:
+		preview = "base64:" + truncate(*f.Base64, 100)
+	}
+	extra := ""
+	if f.Auto {
+		extra += " (auto)"
+	}
+	if f.InvalidUTF8 {
+		extra += " (invalid UTF-8)"
+	}
+	if f.RTTMS != nil {
+		extra += fmt.Sprintf(" rtt %.2f ms", *f.RTTMS)
+	}
+	fmt.Fprintf(b, "  %9.1f ms %s %-6s %6d B  %s%s\n", f.OffsetMS, arrow, f.Opcode, f.Size, preview, extra)
+}
+
+func mark(ok bool) string {
+	if ok {
+		return "✓"
+	}
+	return "✗"
+}
+
+func indent(b *strings.Builder, s, prefix string) {
+	for _, l := range strings.Split(s, "\n") {
+		b.WriteString(prefix + l + "\n")
+	}
+}
+
+func truncate(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n]) + "…"
+	}
+	return s
+}
+
+func firstLines(s string, n int) string {
+	lines := strings.SplitN(s, "\n", n+1)
+	if len(lines) > n {
+		return strings.Join(lines[:n], "\n") + "\n…"
+	}
+	return strings.TrimRight(s, "\n")
+}

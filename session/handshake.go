@@ -1,0 +1,219 @@
+package session
+
+import (
+	"bytes"
+	"crypto/sha1"
+	"crypto/x509"
+	"encoding/base64"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Timings are the phases of one connection attempt. A phase that did not
+// happen (no DNS for an IP literal, no TLS for ws://) is zero.
+type Timings struct {
+	DNS          time.Duration // name resolution (target, or the proxy's name)
+	Connect      time.Duration // TCP connect
+	ProxyConnect time.Duration // CONNECT or SOCKS5 exchange with a forward proxy
+	TLS          time.Duration // TLS handshake with the target
+	Upgrade      time.Duration // request written to response head received
+	Total        time.Duration // start of the attempt to response head
+}
+
+// CertInfo describes one certificate of the peer's chain.
+type CertInfo struct {
+	Subject   string    `json:"subject"`
+	Issuer    string    `json:"issuer"`
+	SANs      []string  `json:"sans,omitempty"`
+	NotBefore time.Time `json:"not_before"`
+	NotAfter  time.Time `json:"not_after"`
+}
+
+// TLSInfo is what the TLS handshake with the target negotiated and whether
+// the peer's certificate verified (checked even under --insecure).
+type TLSInfo struct {
+	Version     string     `json:"version"`
+	Cipher      string     `json:"cipher"`
+	ALPN        string     `json:"alpn"`
+	SNI         string     `json:"sni"`
+	Chain       []CertInfo `json:"chain"`
+	Verified    bool       `json:"verified"`
+	VerifyError string     `json:"verify_error,omitempty"`
+	Insecure    bool       `json:"insecure"`
+}
+
+// ProxyExchange is the forward proxy's part of an attempt.
+type ProxyExchange struct {
+	Kind     string `json:"kind"` // "http-connect" or "socks5"
+	Proxy    string `json:"proxy"`
+	Target   string `json:"target"` // host:port asked of the proxy
+	Request  string `json:"request,omitempty"`
+	Response string `json:"response,omitempty"`
+	Status   int    `json:"status,omitempty"`
+}
+
+// Checks is the validation of a response against RFC 6455.
+type Checks struct {
+	Key            string   // Sec-WebSocket-Key we sent
+	ExpectedAccept string   // what Sec-WebSocket-Accept must be
+	AcceptOK       bool     // Sec-WebSocket-Accept matched
+	UpgradeOK      bool     // Upgrade: websocket present
+	ConnectionOK   bool     // Connection: upgrade token present
+	Subprotocol    string   // selected by the server
+	SubprotocolOK  bool     // empty, or one of those offered
+	Extensions     []string // extension names the server selected
+	ExtensionsOK   bool     // every selected extension was offered
+}
+
+// Handshake is one HTTP upgrade attempt as it went over the wire. A
+// redirect chain is several of them.
+type Handshake struct {
+	URL         string         // the ws(s) URL, password redacted
+	ConnectAddr string         // the address actually dialed (after --connect-to/--resolve), or the proxy's
+	Proxy       *ProxyExchange // nil when direct
+	RequestRaw  []byte         // the request head exactly as written
+	ResponseRaw []byte         // the response head exactly as read (status line and headers)
+	RequestLine string
+	Request     []Header // request headers in wire order and case
+	StatusLine  string
+	Status      int
+	Reason      string
+	Response    []Header // response headers in wire order and case
+	Body        []byte   // up to MaxBodyCapture of a non-101 body (decoded from chunked)
+	BodyTrunc   bool     // the body was longer than what was kept
+	Timings     Timings
+	TLS         *TLSInfo
+	Checks      Checks
+	Started     time.Time
+}
+
+// Upgraded reports whether the server switched protocols and the response
+// validated.
+func (h *Handshake) Upgraded() bool {
+	return h != nil && h.Status == 101 && h.Checks.AcceptOK && h.Checks.UpgradeOK && h.Checks.ConnectionOK
+}
+
+// ResponseHeader returns the first response header named name (any case).
+func (h *Handshake) ResponseHeader(name string) string { return headerValue(h.Response, name) }
+
+// RequestHeader returns the first request header named name (any case).
+func (h *Handshake) RequestHeader(name string) string { return headerValue(h.Request, name) }
+
+func headerValue(hs []Header, name string) string {
+	for _, h := range hs {
+		if strings.EqualFold(h.Name, name) {
+			return h.Value
+		}
+	}
+	return ""
+}
+
+// headerTokens returns the comma-separated tokens of every header named name,
+// lowercased and trimmed of parameters.
+func headerTokens(hs []Header, name string) []string {
+	var out []string
+	for _, h := range hs {
+		if !strings.EqualFold(h.Name, name) {
+			continue
+		}
+		for _, t := range strings.Split(h.Value, ",") {
+			t, _, _ = strings.Cut(t, ";")
+			if t = strings.ToLower(strings.TrimSpace(t)); t != "" {
+				out = append(out, t)
+			}
+		}
+	}
+	return out
+}
+
+func containsToken(tokens []string, want string) bool {
+	for _, t := range tokens {
+		if t == want {
+			return true
+		}
+	}
+	return false
+}
+
+// splitHead returns the head of an HTTP message (up to and including the
+// blank line) and whether it was complete.
+func splitHead(raw []byte) ([]byte, bool) {
+	if i := bytes.Index(raw, []byte("\r\n\r\n")); i >= 0 {
+		return raw[:i+4], true
+	}
+	if i := bytes.Index(raw, []byte("\n\n")); i >= 0 {
+		return raw[:i+2], true
+	}
+	return raw, false
+}
+
+// parseHead parses a message head into its start line and its headers, in
+// wire order and case. Folded continuation lines join the header before.
+func parseHead(head []byte) (string, []Header) {
+	lines := strings.Split(string(head), "\n")
+	start := strings.TrimRight(lines[0], "\r")
+	var hs []Header
+	for _, l := range lines[1:] {
+		l = strings.TrimRight(l, "\r")
+		if l == "" {
+			break
+		}
+		if (l[0] == ' ' || l[0] == '\t') && len(hs) > 0 {
+			hs[len(hs)-1].Value += " " + strings.TrimSpace(l)
+			continue
+		}
+		name, value, _ := strings.Cut(l, ":")
+		hs = append(hs, Header{Name: name, Value: strings.TrimSpace(value)})
+	}
+	return start, hs
+}
+
+// parseStatusLine splits "HTTP/1.1 101 Switching Protocols".
+func parseStatusLine(line string) (int, string) {
+	_, rest, _ := strings.Cut(line, " ")
+	code, reason, _ := strings.Cut(rest, " ")
+	n, err := strconv.Atoi(code)
+	if err != nil {
+		return 0, ""
+	}
+	return n, reason
+}
+
+// acceptFor computes Sec-WebSocket-Accept for key (RFC 6455 section 4.2.2).
+func acceptFor(key string) string {
+	h := sha1.New()
+	h.Write([]byte(key))
+	h.Write([]byte("258EAFA5-E914-47DA-95CA-C5AB0DC85B11"))
+	return base64.StdEncoding.EncodeToString(h.Sum(nil))
+}
+
+// validate fills h.Checks from the parsed request and response.
+func (h *Handshake) validate() {
+	c := &h.Checks
+	c.Key = h.RequestHeader("Sec-WebSocket-Key")
+	c.ExpectedAccept = acceptFor(c.Key)
+	c.AcceptOK = h.ResponseHeader("Sec-WebSocket-Accept") == c.ExpectedAccept
+	c.UpgradeOK = containsToken(headerTokens(h.Response, "Upgrade"), "websocket")
+	c.ConnectionOK = containsToken(headerTokens(h.Response, "Connection"), "upgrade")
+	c.Subprotocol = strings.TrimSpace(h.ResponseHeader("Sec-WebSocket-Protocol"))
+	offered := headerTokens(h.Request, "Sec-WebSocket-Protocol")
+	c.SubprotocolOK = c.Subprotocol == "" || containsToken(offered, strings.ToLower(c.Subprotocol))
+	c.Extensions = headerTokens(h.Response, "Sec-WebSocket-Extensions")
+	offeredExt := headerTokens(h.Request, "Sec-WebSocket-Extensions")
+	c.ExtensionsOK = true
+	for _, e := range c.Extensions {
+		if !containsToken(offeredExt, e) {
+			c.ExtensionsOK = false
+		}
+	}
+}
+
+func certInfo(c *x509.Certificate) CertInfo {
+	ci := CertInfo{Subject: c.Subject.String(), Issuer: c.Issuer.String(), NotBefore: c.NotBefore, NotAfter: c.NotAfter}
+	ci.SANs = append(ci.SANs, c.DNSNames...)
+	for _, ip := range c.IPAddresses {
+		ci.SANs = append(ci.SANs, ip.String())
+	}
+	return ci
+}

@@ -1,0 +1,169 @@
+package session
+
+import (
+	"bufio"
+	"context"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// wsURL turns an httptest URL into a ws URL with path.
+func wsURL(s *httptest.Server, path string) string {
+	return strings.Replace(s.URL, "http", "ws", 1) + path
+}
+
+// echoServer is a real gorilla server that echoes, and on "cmd:" messages
+// does what they say, so one server covers every opcode both ways.
+func echoServer(t *testing.T) *httptest.Server {
+	t.Helper()
+	up := websocket.Upgrader{CheckOrigin: func(*http.Request) bool { return true }, EnableCompression: true,
+		Subprotocols: []string{"chat.v1"}}
+	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := up.Upgrade(w, r, http.Header{"X-Mixed-Case": {"yes"}})
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		for {
+			op, data, err := c.ReadMessage()
+			if err != nil {
+				return
+			}
+			switch s := string(data); {
+			case s == "cmd:ping":
+				c.WriteControl(websocket.PingMessage, []byte("srv"), time.Now().Add(time.Second))
+			case s == "cmd:pong":
+				c.WriteControl(websocket.PongMessage, []byte("unsolicited"), time.Now().Add(time.Second))
+			case strings.HasPrefix(s, "cmd:close:"):
+				c.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(4001, strings.TrimPrefix(s, "cmd:close:")), time.Now().Add(time.Second))
+				c.ReadMessage() // wait for the echo
+				return
+			case s == "cmd:drop":
+				c.NetConn().Close()
+				return
+			case s == "cmd:badutf8":
+				c.WriteMessage(websocket.TextMessage, []byte{'o', 'k', 0xff, 0xfe})
+			case strings.HasPrefix(s, "cmd:big:"):
+				c.WriteMessage(websocket.BinaryMessage, make([]byte, 4096))
+			default:
+				c.WriteMessage(op, data)
+			}
+		}
+	}))
+	t.Cleanup(s.Close)
+	return s
+}
+
+// dial connects with cfg and fails the test on error.
+func dial(t *testing.T, cfg Config) *Conn {
+	t.Helper()
+	c, _, err := Dial(context.Background(), cfg)
+	if err != nil {
+		t.Fatalf("Dial(%s): %v", cfg.URL, err)
+	}
+	t.Cleanup(func() { c.Abort(); drain(c) })
+	return c
+}
+
+// next returns the next frame event matching want, failing after a timeout.
+func next(t *testing.T, c *Conn, want func(Frame) bool) (Frame, time.Duration) {
+	t.Helper()
+	timeout := time.After(5 * time.Second)
+	for {
+		select {
+		case e, ok := <-c.Events():
+			if !ok {
+				t.Fatal("events closed before the expected frame")
+			}
+			if e.Kind == EventFrame && want(e.Frame) {
+				return e.Frame, e.RTT
+			}
+		case <-timeout:
+			t.Fatal("timed out waiting for a frame")
+		}
+	}
+}
+
+// closedState drains until the final state change.
+func closedState(t *testing.T, c *Conn) (*StateChange, []Frame) {
+	t.Helper()
+	var frames []Frame
+	timeout := time.After(5 * time.Second)
+	for {
+		select {
+		case e, ok := <-c.Events():
+			if !ok {
+				t.Fatal("events closed without a closed state")
+			}
+			if e.Kind == EventFrame {
+				frames = append(frames, e.Frame)
+			}
+			if e.Kind == EventState && e.State.State == StateClosed {
+				return e.State, frames
+			}
+		case <-timeout:
+			t.Fatal("timed out waiting for the close")
+		}
+	}
+}
+
+func drain(c *Conn) {
+	for range c.Events() {
+	}
+}
+
+func is(dir Direction, op Opcode) func(Frame) bool {
+	return func(f Frame) bool { return f.Dir == dir && f.Op == op }
+}
+
+// rawServer accepts one connection, records the request head it read, and
+// answers with resp (formatted with the request's accept key via %s).
+type rawServer struct {
+	ln  net.Listener
+	got chan string
+}
+
+func startRawServer(t *testing.T, respond func(key string) string) *rawServer {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs := &rawServer{ln: ln, got: make(chan string, 1)}
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		br := bufio.NewReader(c)
+		var head strings.Builder
+		key := ""
+		for {
+			line, err := br.ReadString('\n')
+			if err != nil {
+				return
+			}
+			head.WriteString(line)
+			if k, ok := strings.CutPrefix(strings.ToLower(line), "sec-websocket-key:"); ok {
+				key = strings.TrimSpace(line[len(line)-len(k):])
+			}
+			if line == "\r\n" {
+				break
+			}
+		}
+		rs.got <- head.String()
+		c.Write([]byte(respond(key)))
+		time.Sleep(200 * time.Millisecond)
+	}()
+	t.Cleanup(func() { ln.Close() })
+	return rs
+}
+
+func (rs *rawServer) url(path string) string { return "ws://" + rs.ln.Addr().String() + path }

@@ -1,0 +1,80 @@
+package session
+
+import (
+	"bytes"
+	"net"
+	"sync/atomic"
+	"time"
+)
+
+// maxTapRecord bounds what the tap keeps of each direction, so a hostile
+// server cannot make the handshake capture grow without limit.
+const maxTapRecord = 1 << 20
+
+// tapConn records the bytes of the opening handshake as they cross the
+// wire, so wscope can show exactly what was sent and received (gorilla
+// parses the response into a map and loses wire order and case). During the
+// handshake it also holds back Close, so that after a failed upgrade the
+// rest of the response body can still be read for the report.
+type tapConn struct {
+	net.Conn
+	recording atomic.Bool
+	holdClose atomic.Bool
+	wrote     bytes.Buffer
+	read      bytes.Buffer
+	lastWrite time.Time // when the request finished going out
+	headAt    time.Time // when the response head was complete
+}
+
+func newTap(c net.Conn) *tapConn {
+	t := &tapConn{Conn: c}
+	t.recording.Store(true)
+	t.holdClose.Store(true)
+	return t
+}
+
+func (t *tapConn) Read(p []byte) (int, error) {
+	n, err := t.Conn.Read(p)
+	if n > 0 && t.recording.Load() {
+		if t.read.Len() < maxTapRecord {
+			t.read.Write(p[:n])
+		}
+		if t.headAt.IsZero() {
+			if _, ok := splitHead(t.read.Bytes()); ok {
+				t.headAt = time.Now()
+			}
+		}
+	}
+	return n, err
+}
+
+func (t *tapConn) Write(p []byte) (int, error) {
+	n, err := t.Conn.Write(p)
+	if n > 0 && t.recording.Load() {
+		if t.wrote.Len() < maxTapRecord {
+			t.wrote.Write(p[:n])
+		}
+		t.lastWrite = time.Now()
+	}
+	return n, err
+}
+
+// Close closes the connection unless the handshake still holds it.
+func (t *tapConn) Close() error {
+	if t.holdClose.Load() {
+		return nil
+	}
+	return t.Conn.Close()
+}
+
+// stopRecording ends the capture; from here the tap is a plain pass-through.
+func (t *tapConn) stopRecording() {
+	t.recording.Store(false)
+	t.holdClose.Store(false)
+}
+
+// forceClose closes the underlying connection whatever the hold.
+func (t *tapConn) forceClose() error {
+	t.stopRecording()
+	return t.Conn.Close()
+}
