@@ -121,14 +121,14 @@ type Cause uint8
 
 // Close causes.
 const (
-	CauseNone         Cause = iota
-	CauseRemoteClose        // the server sent a close frame
-	CauseLocalClose         // wscope sent a close frame and the server answered
-	CauseAbnormal           // the TCP connection ended without a close frame (1006)
-	CauseReadError          // reset, timeout or another read error
-	CauseTooBig             // a message exceeded --max-message-size (1009)
-	CauseLocalAbort         // wscope dropped the connection (no answer to its close, or aborted)
-	CauseProtocol           // the server broke the framing rules (1002)
+	CauseNone        Cause = iota
+	CauseRemoteClose       // the server sent a close frame
+	CauseLocalClose        // wscope sent a close frame and the server answered
+	CauseAbnormal          // the TCP connection ended without a close frame (1006)
+	CauseReadError         // reset, timeout or another read error
+	CauseTooBig            // a message exceeded --max-message-size (1009)
+	CauseLocalAbort        // wscope dropped the connection (no answer to its close, or aborted)
+	CauseProtocol          // the server broke the framing rules (1002)
 )
 
 func (c Cause) String() string {
