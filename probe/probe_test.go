@@ -1,0 +1,156 @@
+package probe
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/wscope/wscope/session"
+)
+
+// server is a real gorilla server: /echo echoes, /drop-after-silence drops
+// the TCP connection after 300ms without a close frame (an idle timeout),
+// /hostile sends terminal escapes in a text frame and close reason.
+func server(t *testing.T) *httptest.Server {
+	t.Helper()
+	up := websocket.Upgrader{CheckOrigin: func(*http.Request) bool { return true }}
+	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/status418" {
+			w.WriteHeader(http.StatusTeapot)
+			return
+		}
+		c, err := up.Upgrade(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		switch r.URL.Path {
+		case "/drop-after-silence":
+			time.Sleep(1200 * time.Millisecond)
+			c.NetConn().Close()
+		case "/hostile":
+			c.WriteMessage(websocket.TextMessage, []byte("\x1b[2J\x1b]52;c;cHduZWQ=\x07 hi \u202e"))
+			c.WriteMessage(websocket.BinaryMessage, []byte{0x1b, '[', '3', '1', 'm'})
+			c.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(4000, "\x1b]0;title\x07"), time.Now().Add(time.Second))
+			c.ReadMessage()
+		default:
+			for {
+				op, data, err := c.ReadMessage()
+				if err != nil {
+					return
+				}
+				c.WriteMessage(op, data)
+			}
+		}
+	}))
+	t.Cleanup(s.Close)
+	return s
+}
+
+func url(s *httptest.Server, path string) string { return "ws" + strings.TrimPrefix(s.URL, "http") + path }
+
+func TestProbeSendsAndReportsEchoes(t *testing.T) {
+	s := server(t)
+	r := Run(context.Background(), Options{Session: session.Config{URL: url(s, "/echo")},
+		Sends: []Message{{Op: session.OpText, Payload: []byte("one")}, {Op: session.OpBinary, Payload: []byte{1, 2}}}, Count: 2})
+	if r.ExitCode() != 0 || !r.Upgraded || r.Status != 101 {
+		t.Fatalf("exit %d upgraded %v status %d err %q", r.ExitCode(), r.Upgraded, r.Status, r.Error)
+	}
+	if r.Counts.RecvMessages != 2 || r.Counts.SentMessages != 2 {
+		t.Fatalf("counts %+v", r.Counts)
+	}
+	var out bytes.Buffer
+	if err := r.WriteJSON(&out); err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(out.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"url", "status", "upgraded", "request", "response", "timings_ms", "tls", "frames", "close", "findings", "error"} {
+		if _, ok := doc[k]; !ok {
+			t.Errorf("JSON lacks %q", k)
+		}
+	}
+	frames := doc["frames"].([]any)
+	first := frames[0].(map[string]any)
+	if first["dir"] != "send" || first["opcode"] != "text" || first["text"] != "one" || first["size"].(float64) != 3 {
+		t.Errorf("first frame %v", first)
+	}
+	var sawBinary bool
+	for _, f := range frames {
+		m := f.(map[string]any)
+		if m["dir"] == "recv" && m["opcode"] == "binary" && m["base64"] == "AQI=" {
+			sawBinary = true
+		}
+	}
+	if !sawBinary {
+		t.Errorf("no binary echo with base64 in %v", frames)
+	}
+	cl := doc["close"].(map[string]any)
+	if cl["clean"] != true || cl["code"].(float64) != 1000 {
+		t.Errorf("close %v", cl)
+	}
+	req := doc["request"].(map[string]any)
+	if !strings.HasPrefix(req["raw"].(string), "GET /echo HTTP/1.1\r\n") {
+		t.Errorf("request raw %q", req["raw"])
+	}
+}
+
+func TestProbeNon101ExitsOneWithFinding(t *testing.T) {
+	s := server(t)
+	r := Run(context.Background(), Options{Session: session.Config{URL: url(s, "/status418")}})
+	if r.ExitCode() != 1 || r.Status != 418 || r.ErrorClass != "status" || len(r.Findings) == 0 || r.Findings[0].ID != "upgrade-refused" {
+		t.Fatalf("exit %d status %d class %s findings %+v", r.ExitCode(), r.Status, r.ErrorClass, r.Findings)
+	}
+}
+
+func TestProbeBadURLExitsTwo(t *testing.T) {
+	r := Run(context.Background(), Options{Session: session.Config{URL: "ftp://x"}})
+	if r.ExitCode() != 2 || r.ErrorClass != "usage" {
+		t.Fatalf("exit %d class %s", r.ExitCode(), r.ErrorClass)
+	}
+}
+
+func TestProbeIdleReportsWhenTheConnectionWasCut(t *testing.T) {
+	s := server(t)
+	r := Run(context.Background(), Options{Session: session.Config{URL: url(s, "/drop-after-silence"), PingInterval: 10 * time.Millisecond},
+		Idle: 3 * time.Second})
+	if r.Idle == nil || r.Idle.Survived || r.Idle.ClosedAfterMS < 1000 || r.Idle.ClosedAfterMS > 2500 {
+		t.Fatalf("idle %+v", r.Idle)
+	}
+	if r.Counts.Control != 0 {
+		t.Fatalf("pings were sent while idle: %d control frames", r.Counts.Control)
+	}
+	if len(r.Findings) != 1 || r.Findings[0].ID != "idle-timeout" || r.ExitCode() != 1 {
+		t.Fatalf("findings %+v", r.Findings)
+	}
+}
+
+func TestTextReportEscapesHostileBytes(t *testing.T) {
+	s := server(t)
+	r := Run(context.Background(), Options{Session: session.Config{URL: url(s, "/hostile")}, Wait: time.Second})
+	var out bytes.Buffer
+	r.WriteText(&out)
+	text := out.String()
+	if strings.ContainsAny(text, "\x1b\x07\u202e") {
+		t.Fatalf("raw control bytes in the report:\n%q", text)
+	}
+	for _, want := range []string{`\x1b[2J`, `\x1b]52;c;cHduZWQ=\x07`, `\u202e`, `4000 \x1b]0;title\x07`} {
+		if !strings.Contains(text, want) {
+			t.Errorf("report lacks the escaped form %q:\n%s", want, text)
+		}
+	}
+	var js bytes.Buffer
+	r.WriteJSON(&js)
+	if !json.Valid(js.Bytes()) || bytes.Contains(js.Bytes(), []byte{0x1b}) {
+		t.Fatal("JSON invalid or holds a raw ESC")
+	}
+}
