@@ -451,7 +451,8 @@ func (a *attemptState) dialTLS(ctx context.Context) (net.Conn, error) {
 	a.hs.Timings.TLS = time.Since(t)
 	if err != nil {
 		c.Close()
-		return nil, &phaseError{phase: "tls", target: joinHostPort(name, a.u.Port()), err: err}
+		host, port := hostPort(a.u)
+		return nil, &phaseError{phase: "tls", target: joinHostPort(host, port), err: err}
 	}
 	st := tc.ConnectionState()
 	info.Version = tls.VersionName(st.Version)
