@@ -1,0 +1,122 @@
+package capture
+
+import (
+	"net/url"
+	"strings"
+
+	"github.com/wscope/wscope/session"
+)
+
+// Redacted is what a secret becomes in a recording or export.
+const Redacted = "[redacted]"
+
+// Redactor hides secrets in what wscope writes to disk: header values,
+// URL userinfo and query parameters that look like credentials.
+type Redactor struct {
+	off     bool
+	headers map[string]bool // lower-case header names whose values are hidden
+}
+
+// NewRedactor hides Authorization, Proxy-Authorization, Cookie and
+// Set-Cookie plus extra header names; off disables redaction entirely.
+func NewRedactor(extra []string, off bool) *Redactor {
+	r := &Redactor{off: off, headers: map[string]bool{
+		"authorization": true, "proxy-authorization": true, "cookie": true, "set-cookie": true,
+	}}
+	for _, h := range extra {
+		r.headers[strings.ToLower(strings.TrimSpace(h))] = true
+	}
+	return r
+}
+
+// Enabled reports whether anything is redacted.
+func (r *Redactor) Enabled() bool { return r != nil && !r.off }
+
+// secretParam reports whether a query parameter name looks like a credential.
+func secretParam(name string) bool {
+	n := strings.ToLower(name)
+	for _, s := range []string{"token", "key", "secret", "password", "passwd", "auth", "signature", "sig", "session"} {
+		if strings.Contains(n, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// URL hides userinfo and secret-looking query parameters.
+func (r *Redactor) URL(raw string) string {
+	if !r.Enabled() {
+		return raw
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw
+	}
+	if u.User != nil {
+		u.User = url.User(Redacted)
+	}
+	if u.RawQuery != "" {
+		u.RawQuery = r.query(u.RawQuery)
+	}
+	return u.String()
+}
+
+// query redacts secret parameters, keeping order and the rest verbatim.
+func (r *Redactor) query(q string) string {
+	parts := strings.Split(q, "&")
+	for i, p := range parts {
+		name, _, hasValue := strings.Cut(p, "=")
+		if dec, err := url.QueryUnescape(name); err == nil {
+			name = dec
+		}
+		if hasValue && secretParam(name) {
+			parts[i] = p[:strings.IndexByte(p, '=')+1] + url.QueryEscape(Redacted)
+		}
+	}
+	return strings.Join(parts, "&")
+}
+
+// Header returns the header with its value hidden when it is secret.
+func (r *Redactor) Header(h session.Header) session.Header {
+	if r.Enabled() && r.headers[strings.ToLower(h.Name)] {
+		h.Value = Redacted
+	}
+	return h
+}
+
+// Headers redacts a list.
+func (r *Redactor) Headers(hs []session.Header) []session.Header {
+	out := make([]session.Header, len(hs))
+	for i, h := range hs {
+		out[i] = r.Header(h)
+	}
+	return out
+}
+
+// RawHead redacts a raw HTTP head line by line, keeping line endings, so
+// the wire form survives but the secrets do not.
+func (r *Redactor) RawHead(raw []byte) []byte {
+	if !r.Enabled() || len(raw) == 0 {
+		return raw
+	}
+	lines := strings.SplitAfter(string(raw), "\n")
+	for i, l := range lines {
+		body := strings.TrimRight(l, "\r\n")
+		ending := l[len(body):]
+		if i == 0 {
+			// Request line: METHOD TARGET PROTO; the target may carry a token.
+			if f := strings.SplitN(body, " ", 3); len(f) == 3 && strings.HasPrefix(f[2], "HTTP/") {
+				if path, q, ok := strings.Cut(f[1], "?"); ok {
+					f[1] = path + "?" + r.query(q)
+				}
+				lines[i] = strings.Join(f, " ") + ending
+			}
+			continue
+		}
+		name, _, ok := strings.Cut(body, ":")
+		if ok && r.headers[strings.ToLower(strings.TrimSpace(name))] {
+			lines[i] = name + ": " + Redacted + ending
+		}
+	}
+	return []byte(strings.Join(lines, ""))
+}
