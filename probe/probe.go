@@ -8,6 +8,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/wscope/wscope/capture"
 	"github.com/wscope/wscope/diagnose"
 	"github.com/wscope/wscope/session"
 )
@@ -28,6 +29,9 @@ type Options struct {
 	// KeepFrames caps how many frames the report keeps (0: all). Counters
 	// still count every frame.
 	KeepFrames int
+	// Record, when set, writes the session to this file as it happens.
+	Record string
+	Redact *capture.Redactor
 }
 
 // DefaultWait is how long a probe waits when neither --wait nor --count is given.
@@ -62,6 +66,18 @@ func Run(ctx context.Context, opts Options) *Report {
 	}
 
 	c := newCollector(r, opts)
+	if opts.Record != "" {
+		rec, err := capture.Create(opts.Record, capture.Header{URL: conn.Handshake().URL, Started: start,
+			Handshake: capture.HandshakeRecordOf(conn.Handshake())}, opts.Redact)
+		if err != nil {
+			conn.Abort()
+			for range conn.Events() {
+			}
+			r.setError(&session.Error{Class: session.ClassUsage, Msg: err.Error(), Hint: "check the --record path and free disk space"})
+			return r
+		}
+		c.rec = rec
+	}
 	go c.run(conn.Events())
 	for _, m := range opts.Sends {
 		if err := conn.Send(m.Op, m.Payload); err != nil {
@@ -88,6 +104,11 @@ func Run(ctx context.Context, opts Options) *Report {
 		conn.Close(1000, "")
 	}
 	<-c.finished
+	if c.rec != nil {
+		if err := c.rec.Close(); err != nil {
+			r.Warnings = append(r.Warnings, err.Error())
+		}
+	}
 	if opts.Idle > 0 {
 		r.Idle = &Idle{RequestedMS: ms(opts.Idle), Survived: idleSurvived}
 		if !idleSurvived && r.Close != nil {
@@ -122,6 +143,7 @@ type collector struct {
 	openedAt     time.Time
 	lastFrameAt  time.Time
 	closed       *session.StateChange
+	rec          *capture.Recorder
 }
 
 func newCollector(r *Report, opts Options) *collector {
@@ -140,9 +162,15 @@ func (c *collector) run(events <-chan session.Event) {
 				c.closed = e.State
 				c.r.setClose(e.State, c.openedAt)
 			}
+			if c.rec != nil {
+				c.rec.State(e.State)
+			}
 		case session.EventFrame:
 			f := &e.Frame
 			c.lastFrameAt = f.Time
+			if c.rec != nil {
+				c.rec.Frame(f)
+			}
 			c.r.count(f)
 			if e.RTT > 0 {
 				c.r.RTTMS = append(c.r.RTTMS, ms(e.RTT))

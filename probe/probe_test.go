@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"os"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/wscope/wscope/capture"
 	"github.com/wscope/wscope/session"
 )
 
@@ -152,5 +154,36 @@ func TestTextReportEscapesHostileBytes(t *testing.T) {
 	r.WriteJSON(&js)
 	if !json.Valid(js.Bytes()) || bytes.Contains(js.Bytes(), []byte{0x1b}) {
 		t.Fatal("JSON invalid or holds a raw ESC")
+	}
+}
+
+func TestProbeRecordsTheSession(t *testing.T) {
+	s := server(t)
+	path := t.TempDir() + "/probe.jsonl"
+	r := Run(context.Background(), Options{Session: session.Config{URL: url(s, "/echo?token=hunter2"), Headers: []session.Header{{Name: "Authorization", Value: "Bearer hunter2"}}},
+		Sends: []Message{{Op: session.OpText, Payload: []byte("recorded")}}, Count: 1, Record: path, Redact: capture.NewRedactor(nil, false)})
+	if r.ExitCode() != 0 {
+		t.Fatalf("exit %d: %s", r.ExitCode(), r.Error)
+	}
+	rec, err := capture.ReadFile(path, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var first *capture.Event
+	for i := range rec.Events {
+		if rec.Events[i].IsFrame() {
+			first = &rec.Events[i]
+			break
+		}
+	}
+	if !rec.Complete || rec.Frames() < 2 || first == nil || first.Text == nil || *first.Text != "recorded" || first.Dir != "send" {
+		t.Fatalf("recording: complete %v frames %d events %+v", rec.Complete, rec.Frames(), rec.Events)
+	}
+	data, _ := os.ReadFile(path)
+	if strings.Contains(string(data), "hunter2") {
+		t.Fatal("the recording holds the token")
+	}
+	if r := Run(context.Background(), Options{Session: session.Config{URL: url(s, "/echo")}, Record: "/nonexistent/dir/x.jsonl", Redact: capture.NewRedactor(nil, false)}); r.ExitCode() != 2 || !strings.Contains(r.Error, "cannot create recording") {
+		t.Fatalf("bad --record path: exit %d %q", r.ExitCode(), r.Error)
 	}
 }

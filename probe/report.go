@@ -34,6 +34,7 @@ type Report struct {
 	Error       string                 `json:"error"`
 	ErrorClass  string                 `json:"error_class,omitempty"`
 	Hint        string                 `json:"hint,omitempty"`
+	Warnings    []string               `json:"warnings"`
 	Elapsed     time.Duration          `json:"-"`
 	usageError  bool
 }
@@ -118,7 +119,7 @@ type Idle struct {
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 func newReport(url string, chain []*session.Handshake) *Report {
-	r := &Report{URL: url, Frames: []Frame{}, Findings: []diagnose.Finding{}, Redirects: []Redirect{}, RTTMS: []float64{}, Extensions: []string{}}
+	r := &Report{URL: url, Frames: []Frame{}, Findings: []diagnose.Finding{}, Redirects: []Redirect{}, RTTMS: []float64{}, Extensions: []string{}, Warnings: []string{}}
 	if len(chain) == 0 {
 		return r
 	}

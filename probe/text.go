@@ -118,6 +118,9 @@ func (r *Report) WriteText(w io.Writer) error {
 			indent(&b, termsafe.Block("fix: "+f.Fix), "      ")
 		}
 	}
+	for _, w := range r.Warnings {
+		fmt.Fprintf(&b, "\nwarning: %s\n", termsafe.Line(w))
+	}
 	if r.Error != "" {
 		fmt.Fprintf(&b, "\nerror: %s\n", r.Error)
 		if r.Hint != "" {
