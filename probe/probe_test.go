@@ -5,8 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"os"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -56,7 +56,9 @@ func server(t *testing.T) *httptest.Server {
 	return s
 }
 
-func url(s *httptest.Server, path string) string { return "ws" + strings.TrimPrefix(s.URL, "http") + path }
+func url(s *httptest.Server, path string) string {
+	return "ws" + strings.TrimPrefix(s.URL, "http") + path
+}
 
 func TestProbeSendsAndReportsEchoes(t *testing.T) {
 	s := server(t)

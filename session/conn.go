@@ -79,9 +79,34 @@ func (c *Conn) LastRTT() time.Duration { return time.Duration(c.lastRTT.Load()) 
 func (c *Conn) emit(e Event) {
 	c.emitMu.Lock()
 	defer c.emitMu.Unlock()
+	c.emitLocked(e)
+}
+
+// emitLocked is emit for a caller that holds emitMu.
+func (c *Conn) emitLocked(e Event) {
 	if !c.finished {
 		c.events <- e
 	}
+}
+
+// writeAndEmit performs a write and reports it as one step: holding emitMu
+// across the write keeps a sent frame ahead of the server's answer to it
+// in the event stream. Lock order is always writeMu, then emitMu.
+func (c *Conn) writeAndEmit(write func() error, events ...Event) error {
+	c.writeMu.Lock()
+	defer c.writeMu.Unlock()
+	c.emitMu.Lock()
+	defer c.emitMu.Unlock()
+	if err := write(); err != nil {
+		return err
+	}
+	for _, e := range events {
+		if e.Kind == EventFrame {
+			e.Frame.Time = time.Now()
+		}
+		c.emitLocked(e)
+	}
+	return nil
 }
 
 // SendText sends a text message.
@@ -109,25 +134,24 @@ func (c *Conn) Send(op Opcode, payload []byte) error {
 	if c.closeSent.Load() {
 		return ErrClosed
 	}
-	c.writeMu.Lock()
-	defer c.writeMu.Unlock()
-	var err error
+	var write func() error
 	switch op {
 	case OpText, OpBinary:
-		c.ws.SetWriteDeadline(time.Now().Add(writeWait))
-		err = c.ws.WriteMessage(int(op), payload)
+		write = func() error {
+			c.ws.SetWriteDeadline(time.Now().Add(writeWait))
+			return c.ws.WriteMessage(int(op), payload)
+		}
 	case OpPing, OpPong:
 		if len(payload) > 125 {
 			return fmt.Errorf("%s payload is %d bytes; control frames carry at most 125", op, len(payload))
 		}
-		err = c.ws.WriteControl(int(op), payload, time.Now().Add(writeWait))
+		write = func() error { return c.ws.WriteControl(int(op), payload, time.Now().Add(writeWait)) }
 	default:
 		return fmt.Errorf("cannot send opcode %d", op)
 	}
-	if err != nil {
+	if err := c.writeAndEmit(write, Event{Kind: EventFrame, Frame: newFrame(Send, op, payload, 0)}); err != nil {
 		return c.sendError(err)
 	}
-	c.emit(Event{Kind: EventFrame, Frame: newFrame(Send, op, payload, 0)})
 	return nil
 }
 
@@ -161,15 +185,12 @@ func (c *Conn) Close(code int, reason string) error {
 		return ErrClosed
 	}
 	c.localClose.Store(true)
-	c.writeMu.Lock()
-	err := c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), time.Now().Add(writeWait))
-	if err == nil {
-		f := newFrame(Send, OpClose, []byte(reason), 0)
-		f.Code = uint16(code)
-		c.emit(Event{Kind: EventFrame, Frame: f})
-		c.emit(Event{Kind: EventState, State: &StateChange{State: StateClosing, Time: time.Now(), Cause: CauseLocalClose, Detail: "waiting for the server's close frame"}})
-	}
-	c.writeMu.Unlock()
+	f := newFrame(Send, OpClose, []byte(reason), 0)
+	f.Code = uint16(code)
+	err := c.writeAndEmit(func() error {
+		return c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), time.Now().Add(writeWait))
+	}, Event{Kind: EventFrame, Frame: f},
+		Event{Kind: EventState, State: &StateChange{State: StateClosing, Time: time.Now(), Cause: CauseLocalClose, Detail: "waiting for the server's close frame"}})
 	go func() {
 		t := time.NewTimer(c.cfg.CloseTimeout)
 		defer t.Stop()
@@ -197,12 +218,9 @@ func (c *Conn) onPing(data string) error {
 	if c.cfg.NoAutoPong || c.closeSent.Load() {
 		return nil
 	}
-	c.writeMu.Lock()
-	defer c.writeMu.Unlock()
-	err := c.ws.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(writeWait))
-	if err == nil {
-		c.emit(Event{Kind: EventFrame, Frame: newFrame(Send, OpPong, []byte(data), FlagAuto)})
-	}
+	c.writeAndEmit(func() error {
+		return c.ws.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(writeWait))
+	}, Event{Kind: EventFrame, Frame: newFrame(Send, OpPong, []byte(data), FlagAuto)})
 	return nil // a failed pong shows up as a read error soon enough
 }
 
@@ -230,17 +248,11 @@ func (c *Conn) onClose(code int, text string) error {
 		if code == websocket.CloseNoStatusReceived {
 			msg = []byte{}
 		}
-		c.writeMu.Lock()
-		err := c.ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(writeWait))
-		if err == nil {
-			echo := newFrame(Send, OpClose, nil, FlagAuto)
-			echo.Code = uint16(code)
-			if code == websocket.CloseNoStatusReceived {
-				echo.Code = 1005
-			}
-			c.emit(Event{Kind: EventFrame, Frame: echo})
-		}
-		c.writeMu.Unlock()
+		echo := newFrame(Send, OpClose, nil, FlagAuto)
+		echo.Code = uint16(code)
+		c.writeAndEmit(func() error {
+			return c.ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(writeWait))
+		}, Event{Kind: EventFrame, Frame: echo})
 	}
 	return nil
 }
@@ -257,12 +269,9 @@ func (c *Conn) pingLoop(every time.Duration) {
 				return
 			}
 			payload := []byte(pingPrefix + strconv.FormatInt(int64(time.Since(c.start)), 10))
-			c.writeMu.Lock()
-			err := c.ws.WriteControl(websocket.PingMessage, payload, time.Now().Add(writeWait))
-			if err == nil {
-				c.emit(Event{Kind: EventFrame, Frame: newFrame(Send, OpPing, payload, FlagAuto)})
-			}
-			c.writeMu.Unlock()
+			c.writeAndEmit(func() error {
+				return c.ws.WriteControl(websocket.PingMessage, payload, time.Now().Add(writeWait))
+			}, Event{Kind: EventFrame, Frame: newFrame(Send, OpPing, payload, FlagAuto)})
 		}
 	}
 }

@@ -1,0 +1,103 @@
+package cli
+
+import (
+	"errors"
+	"strings"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/spf13/cobra"
+
+	"github.com/wscope/wscope/serve"
+	"github.com/wscope/wscope/session"
+	"github.com/wscope/wscope/themes"
+	"github.com/wscope/wscope/ui"
+)
+
+// uiFlags are the flags of the interactive commands.
+type uiFlags struct {
+	theme     string
+	themeFile string
+	noColor   bool
+}
+
+func (f *uiFlags) register(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&f.theme, "theme", "", "colour theme: "+strings.Join(themes.Names(), ", ")+" (default: dark or light from the terminal)")
+	cmd.Flags().StringVar(&f.themeFile, "theme-file", "", "load a custom theme from a TOML file")
+	cmd.Flags().BoolVar(&f.noColor, "no-color", false, "no colours (also when NO_COLOR is set)")
+}
+
+// options builds the TUI options; it validates the theme flags.
+func (f *uiFlags) options(cfg session.Config, env Env) (ui.Options, error) {
+	opts := ui.Options{Config: cfg, Theme: f.theme, NoColor: f.noColor || env.Getenv("NO_COLOR") != "", StateDir: ui.StateDir(env.Getenv)}
+	if f.theme != "" {
+		if _, ok := themes.Builtin(f.theme); !ok {
+			return opts, usageErr("unknown theme %q: choose one of %s, or --theme-file FILE", f.theme, strings.Join(themes.Names(), ", "))
+		}
+	}
+	if f.themeFile != "" {
+		p, err := themes.LoadFile(f.themeFile)
+		if err != nil {
+			return opts, usageErr("%v", err)
+		}
+		opts.Custom, opts.Theme = &p, p.Name
+	}
+	return opts, nil
+}
+
+// runTUI runs the interactive inspector until the user quits.
+func runTUI(cmd *cobra.Command, opts ui.Options) error {
+	p := tea.NewProgram(ui.New(opts), tea.WithContext(cmd.Context()))
+	if _, err := p.Run(); err != nil && !errors.Is(err, tea.ErrProgramKilled) && !errors.Is(err, tea.ErrInterrupted) {
+		return &exitError{code: 1, msg: "terminal UI: " + err.Error()}
+	}
+	return nil
+}
+
+func newDemoCmd(env Env) *cobra.Command {
+	var uf uiFlags
+	cmd := &cobra.Command{
+		Use:   "demo",
+		Short: "Start the diagnostic server on a free port and open the inspector on its demo endpoint",
+		Long: "demo starts `wscope serve` on a free loopback port and opens the inspector connected to its\n" +
+			"/demo endpoint, which echoes what you send and ticks once a second. Quitting stops both.",
+		Example: "  wscope demo\n  wscope demo --theme light",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			srv, err := serve.Start(serve.Options{Addr: "127.0.0.1:0"})
+			if err != nil {
+				return &exitError{code: 1, msg: "starting the demo server: " + err.Error()}
+			}
+			defer srv.Close()
+			opts, err := uf.options(session.Config{URL: srv.URL("/demo?interval=1s"), UserAgent: "wscope/" + Version, PingInterval: 0}, env)
+			if err != nil {
+				return err
+			}
+			opts.Title = "demo"
+			return runTUI(cmd, opts)
+		},
+	}
+	uf.register(cmd)
+	return cmd
+}
+
+// rootRun opens the TUI on the URL, or the connect form without one.
+func rootRun(env Env, cf *connFlags, uf *uiFlags) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		url := ""
+		if len(args) == 1 {
+			url = args[0]
+			if _, err := session.NormalizeURL(url); err != nil {
+				return usageErr("%v (e.g. ws://127.0.0.1:8765/echo)", err)
+			}
+		}
+		cfg, err := cf.config(url, env)
+		if err != nil {
+			return err
+		}
+		opts, err := uf.options(cfg, env)
+		if err != nil {
+			return err
+		}
+		return runTUI(cmd, opts)
+	}
+}

@@ -1,0 +1,118 @@
+package main
+
+import (
+	"fmt"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// These tests drive the real binary in a real terminal: tmux runs it,
+// send-keys types, capture-pane reads the screen.
+
+// buildBinary compiles wscope once per test run.
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "wscope")
+	cmd := exec.Command("go", "build", "-o", bin, ".")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+type tmux struct {
+	t       *testing.T
+	socket  string
+	session string
+}
+
+func startTmux(t *testing.T, width, height int, command string) *tmux {
+	t.Helper()
+	if _, err := exec.LookPath("tmux"); err != nil {
+		t.Skip("tmux is not installed (Debian package: tmux); .ci/run installs it")
+	}
+	tm := &tmux{t: t, socket: filepath.Join(t.TempDir(), "tmux.sock"), session: "wscope"}
+	home := t.TempDir()
+	tm.run("new-session", "-d", "-s", tm.session, "-x", fmt.Sprint(width), "-y", fmt.Sprint(height),
+		"env", "TERM=xterm-256color", "HOME="+home, "XDG_STATE_HOME="+filepath.Join(home, "state"), "sh", "-c", command+"; echo EXITED $?; sleep 30")
+	t.Cleanup(func() { exec.Command("tmux", "-S", tm.socket, "kill-server").Run() })
+	return tm
+}
+
+func (tm *tmux) run(args ...string) string {
+	tm.t.Helper()
+	out, err := exec.Command("tmux", append([]string{"-S", tm.socket}, args...)...).CombinedOutput()
+	if err != nil {
+		tm.t.Fatalf("tmux %v: %v\n%s", args, err, out)
+	}
+	return string(out)
+}
+
+func (tm *tmux) keys(keys ...string) {
+	tm.run(append([]string{"send-keys", "-t", tm.session}, keys...)...)
+}
+
+func (tm *tmux) screen() string { return tm.run("capture-pane", "-p", "-t", tm.session) }
+
+// waitFor polls the screen until it contains all of want.
+func (tm *tmux) waitFor(timeout time.Duration, want ...string) string {
+	tm.t.Helper()
+	deadline := time.Now().Add(timeout)
+	var s string
+	for time.Now().Before(deadline) {
+		s = tm.screen()
+		ok := true
+		for _, w := range want {
+			if !strings.Contains(s, w) {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return s
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	tm.t.Fatalf("screen never showed %q; last screen:\n%s", want, s)
+	return ""
+}
+
+func TestE2EDemoEchoFilterAndQuit(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end test; run without -short")
+	}
+	bin := buildBinary(t)
+	tm := startTmux(t, 140, 40, bin+" demo --theme dark")
+	tm.waitFor(10*time.Second, "● open", "demo", "tick")
+	tm.keys("i")
+	tm.keys("hello from tmux")
+	tm.keys("Enter")
+	tm.waitFor(5*time.Second, "→ text", "hello from tmux", "← text")
+	tm.keys("Escape")
+	time.Sleep(300 * time.Millisecond) // a lone ESC is told from alt+key by a pause, as a person types it
+	tm.keys("/")
+	tm.keys("hello")
+	tm.keys("Enter")
+	screen := tm.waitFor(5*time.Second, `filter "hello"`)
+	if !strings.Contains(screen, "hello from tmux") {
+		t.Fatalf("filter lost the echo:\n%s", screen)
+	}
+	tm.keys("h")
+	tm.waitFor(5*time.Second, "GET /demo", "101 Switching Protocols", "Sec-WebSocket-Accept")
+	tm.keys("q")
+	tm.waitFor(5*time.Second, "EXITED 0")
+}
+
+func TestE2EConnectFailureShowsCauseAndHint(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end test; run without -short")
+	}
+	bin := buildBinary(t)
+	tm := startTmux(t, 120, 30, bin+" ws://127.0.0.1:1/nothing")
+	tm.waitFor(10*time.Second, "connection refused", "hint:")
+	tm.keys("q")
+	tm.waitFor(5*time.Second, "EXITED 0")
+}

@@ -1,0 +1,657 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/wscope/wscope/diagnose"
+	"github.com/wscope/wscope/session"
+	"github.com/wscope/wscope/termsafe"
+	"github.com/wscope/wscope/themes"
+)
+
+// Options configure the TUI.
+type Options struct {
+	Config    session.Config // URL empty: start with the connect form
+	Theme     string         // built-in theme name; empty: pick dark or light from the terminal
+	Custom    *themes.Palette
+	NoColor   bool
+	StateDir  string // where recent targets and send history persist; empty: nowhere
+	Now       func() time.Time
+	Title     string // shown in the status bar before the URL (e.g. "demo")
+	NoBgQuery bool   // do not ask the terminal for its background (tests)
+}
+
+type focusArea int
+
+const (
+	focusLog focusArea = iota
+	focusRight
+	focusSend
+	focusFilter
+	focusForm
+)
+
+type rightTab int
+
+const (
+	tabDetail rightTab = iota
+	tabHandshake
+)
+
+// globalKeys work wherever the keyboard is not taken by text input.
+type globalKeys struct {
+	Quit, Help, Focus, Filter, ClearFilter, Reconnect, Copy, CopyHandshake, CopyCommand key.Binding
+	Theme, Handshake, Compose, Ping, Close                                              key.Binding
+}
+
+func defaultGlobalKeys() globalKeys {
+	return globalKeys{
+		Quit:          bind([]string{"q", "ctrl+c"}, "q", "quit"),
+		Help:          bind([]string{"?"}, "?", "help"),
+		Focus:         bind([]string{"tab"}, "tab", "next pane"),
+		Filter:        bind([]string{"/"}, "/", "filter: text, /re/, dir:send, op:ping"),
+		ClearFilter:   bind([]string{"esc"}, "esc", "clear filter"),
+		Reconnect:     bind([]string{"r"}, "r", "reconnect (keeps the log)"),
+		Copy:          bind([]string{"y"}, "y", "copy payload"),
+		CopyHandshake: bind([]string{"Y"}, "Y", "copy handshake"),
+		CopyCommand:   bind([]string{"C"}, "C", "copy as websocat/wscat/curl"),
+		Theme:         bind([]string{"T"}, "T", "next theme"),
+		Handshake:     bind([]string{"h"}, "h", "handshake / detail"),
+		Compose:       bind([]string{"i", "s"}, "i", "compose a message"),
+		Ping:          bind([]string{"p"}, "p", "send a ping"),
+		Close:         bind([]string{"c"}, "c", "close with code and reason"),
+	}
+}
+
+// stats are the counters the status bar shows.
+type stats struct {
+	recvMsgs, sentMsgs   int64
+	recvBytes, sentBytes int64
+	lastFrame            time.Time
+	openedAt             time.Time
+	rate                 float64 // received messages per second, over the last tick
+	rateMark             int64
+	rateAt               time.Time
+	rtt                  time.Duration
+}
+
+// Model is the root of the TUI: it owns layout, focus and the connection.
+type Model struct {
+	common  *Common
+	opts    Options
+	keys    globalKeys
+	help    help.Model
+	log     *frameLog
+	detail  *detailPane
+	hs      *handshakePane
+	send    *sendBox
+	form    *connectForm
+	filter  textinput.Model
+	focus   focusArea
+	right   rightTab
+	showHlp bool
+
+	width, height int
+
+	cfg      session.Config
+	connID   int
+	conn     *session.Conn
+	cancel   context.CancelFunc
+	state    session.State
+	chain    []*session.Handshake
+	dialErr  *session.Error
+	closed   *session.StateChange
+	stats    stats
+	everOpen bool
+
+	themeName string
+	isDark    bool
+	noColor   bool
+	toast     string
+	toastErr  bool
+	cmdCycle  int
+	persist   persisted
+}
+
+// New builds the TUI.
+func New(opts Options) *Model {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	m := &Model{opts: opts, keys: defaultGlobalKeys(), help: help.New(), cfg: opts.Config, isDark: true, noColor: opts.NoColor}
+	m.common = &Common{Now: opts.Now}
+	m.themeName = opts.Theme
+	m.applyTheme()
+	m.log = newFrameLog(m.common)
+	m.detail = newDetailPane(m.common)
+	m.hs = newHandshakePane(m.common)
+	m.send = newSendBox(m.common)
+	m.form = newConnectForm(m.common, opts.Config)
+	m.filter = textinput.New()
+	m.filter.Prompt = "/"
+	m.filter.Placeholder = "text, /regexp/, dir:send, op:ping …"
+	if opts.Config.URL == "" {
+		m.focus = focusForm
+	}
+	return m
+}
+
+// applyTheme rebuilds the styles from the theme, the background and NO_COLOR.
+func (m *Model) applyTheme() {
+	var st themes.Styles
+	switch {
+	case m.noColor:
+		st = themes.NoColor()
+	case m.opts.Custom != nil && m.themeName == m.opts.Custom.Name:
+		st = themes.New(*m.opts.Custom)
+	default:
+		p, ok := themes.Builtin(m.themeName)
+		if !ok {
+			p = themes.Default(m.isDark)
+		}
+		st = themes.New(p)
+	}
+	m.common.Styles = st
+	m.help.Styles = help.Styles{
+		ShortKey: st.HelpKey, ShortDesc: st.HelpDesc, ShortSeparator: st.HelpSep, Ellipsis: st.HelpSep,
+		FullKey: st.HelpKey, FullDesc: st.HelpDesc, FullSeparator: st.HelpSep,
+	}
+	if m.detail != nil {
+		m.detail.Invalidate()
+		m.hs.Invalidate()
+	}
+}
+
+// Init starts the connection (or the form) and asks for the background.
+func (m *Model) Init() tea.Cmd {
+	cmds := []tea.Cmd{loadStateCmd(m.opts.StateDir)}
+	if !m.opts.NoBgQuery && m.opts.Theme == "" && !m.noColor {
+		cmds = append(cmds, tea.RequestBackgroundColor)
+	}
+	if m.focus == focusForm {
+		cmds = append(cmds, m.form.Focus())
+	} else {
+		cmds = append(cmds, m.connect())
+	}
+	return tea.Batch(cmds...)
+}
+
+// dialedMsg is the outcome of a dial, tagged with the connection id.
+type dialedMsg struct {
+	id    int
+	conn  *session.Conn
+	feed  *feed
+	chain []*session.Handshake
+	err   error
+}
+
+// tickMsg refreshes time-based status (uptime, idle, rate) once a second
+// while a connection is open; nothing ticks otherwise.
+type tickMsg struct{ id int }
+
+// connect starts a dial of m.cfg; results come back as dialedMsg.
+func (m *Model) connect() tea.Cmd {
+	m.connID++
+	id := m.connID
+	if m.cancel != nil {
+		m.cancel()
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	m.cancel = cancel
+	m.state = session.StateConnecting
+	m.chain, m.dialErr, m.closed = nil, nil, nil
+	m.hs.Set(nil, nil, nil)
+	cfg := m.cfg
+	old := m.conn
+	m.conn = nil
+	return func() tea.Msg {
+		if old != nil {
+			old.Abort() // reconnect: the old connection's last events are dropped with it
+		}
+		conn, chain, err := session.Dial(ctx, cfg)
+		msg := dialedMsg{id: id, conn: conn, chain: chain, err: err}
+		if conn != nil {
+			msg.feed = startFeed(id, conn.Events())
+		}
+		return msg
+	}
+}
+
+// Update routes messages: connection results to the root, keys to the
+// focused pane, mouse to the pane under the pointer.
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.width, m.height = msg.Width, msg.Height
+		m.layout()
+		return m, nil
+	case tea.BackgroundColorMsg:
+		m.isDark = msg.IsDark()
+		m.applyTheme()
+		return m, nil
+	case stateLoadedMsg:
+		if msg.err != nil {
+			m.setToast("state: "+msg.err.Error(), true)
+		}
+		m.persist = msg.state
+		m.send.SetHistory(m.persist.History)
+		m.form.SetRecent(m.persist.Recent)
+		return m, nil
+	case stateSavedMsg:
+		if msg.err != nil {
+			m.setToast("could not save history: "+msg.err.Error(), true)
+		}
+		return m, nil
+	case dialedMsg:
+		return m, m.onDialed(msg)
+	case eventsMsg:
+		return m, m.onEvents(msg)
+	case tickMsg:
+		if msg.id != m.connID || m.state != session.StateOpen {
+			return m, nil
+		}
+		m.updateRate()
+		return m, m.tick()
+	case copiedMsg:
+		if msg.fallback {
+			m.setToast("copied "+msg.what+" (via the terminal, OSC 52)", false)
+			return m, tea.SetClipboard(msg.text)
+		}
+		m.setToast("copied "+msg.what, false)
+		return m, nil
+	case connectMsg:
+		m.cfg = msg.cfg
+		m.focus = focusLog
+		m.form.focus = 0
+		return m, m.connect()
+	case sendMsg:
+		return m, m.sendFrame(msg)
+	case closeMsg:
+		conn := m.conn
+		if conn == nil || m.state != session.StateOpen {
+			m.setToast("not connected", true)
+			return m, nil
+		}
+		return m, func() tea.Msg {
+			if err := conn.Close(msg.code, msg.reason); err != nil {
+				return sendFailedMsg{err: err}
+			}
+			return nil
+		}
+	case sendFailedMsg:
+		m.setToast(msg.err.Error(), true)
+		return m, nil
+	case tea.PasteMsg:
+		switch m.focus {
+		case focusSend:
+			return m, m.send.Update(msg)
+		case focusForm:
+			return m, m.form.Update(msg)
+		case focusFilter:
+			var cmd tea.Cmd
+			m.filter, cmd = m.filter.Update(msg)
+			return m, cmd
+		}
+		return m, nil
+	case tea.MouseClickMsg:
+		m.onClick(msg.Mouse())
+		return m, nil
+	case tea.MouseWheelMsg:
+		mouse := msg.Mouse()
+		if mouse.X < m.leftWidth() {
+			m.log.Update(msg)
+			m.syncDetail()
+		} else if m.right == tabDetail {
+			m.detail.Update(msg)
+		} else {
+			m.hs.Update(msg)
+		}
+		return m, nil
+	case tea.KeyPressMsg:
+		return m, m.onKey(msg)
+	}
+	// Anything else (cursor blinks) goes to the focused text input.
+	switch m.focus {
+	case focusSend:
+		return m, m.send.Update(msg)
+	case focusForm:
+		return m, m.form.Update(msg)
+	case focusFilter:
+		var cmd tea.Cmd
+		m.filter, cmd = m.filter.Update(msg)
+		return m, cmd
+	}
+	return m, nil
+}
+
+// sendFailedMsg reports a send that failed.
+type sendFailedMsg struct{ err error }
+
+func (m *Model) sendFrame(msg sendMsg) tea.Cmd {
+	var cmds []tea.Cmd
+	if msg.source != "" && msg.op.IsControl() == false {
+		m.persist.History = m.send.history
+		cmds = append(cmds, saveStateCmd(m.opts.StateDir, m.persist))
+	}
+	conn := m.conn
+	if conn == nil || m.state != session.StateOpen {
+		m.setToast("not connected: r reconnects", true)
+		return tea.Batch(cmds...)
+	}
+	cmds = append(cmds, func() tea.Msg {
+		if err := conn.Send(msg.op, msg.payload); err != nil {
+			return sendFailedMsg{err: err}
+		}
+		return nil
+	})
+	return tea.Batch(cmds...)
+}
+
+func (m *Model) onDialed(msg dialedMsg) tea.Cmd {
+	if msg.id != m.connID {
+		if msg.conn != nil { // a dial we no longer want
+			conn := msg.conn
+			return func() tea.Msg { conn.Abort(); return nil }
+		}
+		return nil
+	}
+	now := m.common.Now()
+	m.chain = msg.chain
+	if msg.err != nil {
+		var se *session.Error
+		if !errors.As(msg.err, &se) {
+			se = &session.Error{Class: session.ClassNetwork, Msg: termsafe.Line(msg.err.Error())}
+		}
+		m.dialErr = se
+		m.state = session.StateClosed
+		m.hs.Set(msg.chain, se, diagnose.Diagnose(diagnose.Evidence{Chain: msg.chain, DialErr: se, Subprotos: m.cfg.Subprotocols}))
+		m.right = tabHandshake
+		m.log.AddNote("✗ "+se.Msg, now)
+		return nil
+	}
+	m.conn = msg.conn
+	m.state = session.StateOpen
+	if m.everOpen && len(msg.chain) > 0 {
+		m.log.AddNote("reconnected to "+msg.chain[len(msg.chain)-1].URL, now)
+	}
+	m.everOpen = true
+	m.stats = stats{openedAt: now, rateAt: now}
+	m.hs.Set(msg.chain, nil, diagnose.Diagnose(diagnose.Evidence{Chain: msg.chain, Subprotos: m.cfg.Subprotocols}))
+	m.persist.Recent = addRecent(m.persist.Recent, m.cfg.URL)
+	m.form.SetRecent(m.persist.Recent)
+	return tea.Batch(msg.feed.next(), m.tick(), saveStateCmd(m.opts.StateDir, m.persist))
+}
+
+func (m *Model) tick() tea.Cmd {
+	id := m.connID
+	return tea.Tick(time.Second, func(time.Time) tea.Msg { return tickMsg{id: id} })
+}
+
+func (m *Model) updateRate() {
+	now := m.common.Now()
+	if el := now.Sub(m.stats.rateAt).Seconds(); el > 0 {
+		m.stats.rate = float64(m.stats.recvMsgs-m.stats.rateMark) / el
+	}
+	m.stats.rateMark, m.stats.rateAt = m.stats.recvMsgs, now
+}
+
+// onEvents folds one batch into the log and the counters.
+func (m *Model) onEvents(msg eventsMsg) tea.Cmd {
+	if msg.id != m.connID {
+		return nil // a replaced connection: its feed ends with it
+	}
+	frames := make([]session.Frame, 0, len(msg.events))
+	for i := range msg.events {
+		e := &msg.events[i]
+		switch e.Kind {
+		case session.EventFrame:
+			f := e.Frame
+			m.stats.lastFrame = f.Time
+			if !f.Op.IsControl() {
+				if f.Dir == session.Send {
+					m.stats.sentMsgs++
+					m.stats.sentBytes += int64(len(f.Payload))
+				} else {
+					m.stats.recvMsgs++
+					m.stats.recvBytes += int64(len(f.Payload))
+				}
+			}
+			if e.RTT > 0 {
+				m.stats.rtt = e.RTT
+			}
+			frames = append(frames, f)
+		case session.EventState:
+			if len(frames) > 0 {
+				m.log.Append(frames)
+				frames = frames[:0]
+			}
+			m.onState(e.State)
+		}
+	}
+	if len(frames) > 0 {
+		m.log.Append(frames)
+	}
+	msg.feed.recycle(msg.events)
+	m.syncDetail()
+	if msg.done {
+		return nil
+	}
+	return msg.feed.next()
+}
+
+func (m *Model) onState(sc *session.StateChange) {
+	m.state = sc.State
+	if sc.State != session.StateClosed {
+		return
+	}
+	m.closed = sc
+	m.conn = nil
+	m.log.AddNote("closed: "+sc.Detail, sc.Time)
+	ev := diagnose.Evidence{Chain: m.chain, Closed: sc, OpenedAt: m.stats.openedAt, LastFrameAt: m.stats.lastFrame, Subprotos: m.cfg.Subprotocols}
+	m.hs.SetFindings(diagnose.Diagnose(ev))
+}
+
+// syncDetail shows the selected frame in the detail pane.
+func (m *Model) syncDetail() {
+	if f, i, ok := m.log.Selected(); ok {
+		m.detail.Show(f, i)
+	}
+}
+
+func (m *Model) setToast(s string, isErr bool) {
+	m.toast, m.toastErr = termsafe.Line(s), isErr
+}
+
+// onKey routes a key press.
+func (m *Model) onKey(k tea.KeyPressMsg) tea.Cmd {
+	if k.String() == "ctrl+c" {
+		return m.quit()
+	}
+	m.toast = ""
+	if m.showHlp {
+		m.showHlp = false
+		return nil
+	}
+	switch m.focus {
+	case focusForm:
+		if k.String() == "esc" {
+			return m.quit()
+		}
+		return m.form.Update(k)
+	case focusFilter:
+		return m.onFilterKey(k)
+	case focusSend:
+		if key.Matches(k, m.send.keys.Leave) {
+			m.send.Blur()
+			m.focus = focusLog
+			return nil
+		}
+		if k.String() == "tab" {
+			m.send.Blur()
+			m.focus = focusLog
+			return nil
+		}
+		return m.send.Update(k)
+	}
+	g := m.keys
+	switch {
+	case key.Matches(k, g.Quit):
+		return m.quit()
+	case key.Matches(k, g.Help):
+		m.showHlp = true
+	case key.Matches(k, g.Focus):
+		if m.focus == focusLog {
+			m.focus = focusRight
+		} else {
+			m.focus = focusSend
+			return m.send.Focus()
+		}
+	case key.Matches(k, g.Filter):
+		m.focus = focusFilter
+		m.filter.SetValue("")
+		if m.log.query != nil {
+			m.filter.SetValue(m.log.query.text)
+		}
+		m.filter.CursorEnd()
+		return m.filter.Focus()
+	case key.Matches(k, g.ClearFilter) && m.log.query != nil:
+		m.log.SetQuery(nil)
+		m.syncDetail()
+	case key.Matches(k, g.ClearFilter) && m.focus == focusRight:
+		m.focus = focusLog
+	case key.Matches(k, g.Reconnect):
+		if m.cfg.URL == "" {
+			return nil
+		}
+		m.log.AddNote("reconnecting…", m.common.Now())
+		return m.connect()
+	case key.Matches(k, g.Copy):
+		if f, _, ok := m.log.Selected(); ok && f.Op != opNote {
+			return copyCmd("payload", string(f.Payload))
+		}
+		m.setToast("no frame selected", true)
+	case key.Matches(k, g.CopyHandshake):
+		if len(m.chain) > 0 {
+			return copyCmd("handshake", handshakeText(m.chain))
+		}
+	case key.Matches(k, g.CopyCommand):
+		lines := commandLines(m.cfg)
+		c := lines[m.cmdCycle%len(lines)]
+		m.cmdCycle++
+		return copyCmd(c.tool+" command (C again for the next tool)", c.line)
+	case key.Matches(k, g.Theme):
+		if m.noColor {
+			m.setToast("colours are off (NO_COLOR / --no-color)", false)
+			return nil
+		}
+		if m.themeName == "" {
+			m.themeName = themes.Default(m.isDark).Name
+		}
+		m.themeName = themes.Next(m.themeName)
+		m.applyTheme()
+		m.setToast("theme: "+m.themeName, false)
+	case key.Matches(k, g.Handshake):
+		if m.right == tabDetail {
+			m.right = tabHandshake
+		} else {
+			m.right = tabDetail
+		}
+	case key.Matches(k, g.Compose):
+		m.focus = focusSend
+		return m.send.Focus()
+	case key.Matches(k, g.Ping):
+		return func() tea.Msg { return sendMsg{op: session.OpPing, payload: []byte("wscope")} }
+	case key.Matches(k, g.Close):
+		m.focus = focusSend
+		m.send.SetValue("/close 1000 ")
+		return m.send.Focus()
+	case m.focus == focusLog && k.String() == "enter":
+		m.focus = focusRight
+	default:
+		if m.focus == focusRight {
+			if m.right == tabDetail {
+				return m.detail.Update(k)
+			}
+			return m.hs.Update(k)
+		}
+		cmd := m.log.Update(k)
+		m.syncDetail()
+		return cmd
+	}
+	return nil
+}
+
+func (m *Model) onFilterKey(k tea.KeyPressMsg) tea.Cmd {
+	switch k.String() {
+	case "esc":
+		m.filter.Blur()
+		m.focus = focusLog
+		return nil
+	case "enter":
+		m.filter.Blur()
+		m.focus = focusLog
+		text := strings.TrimSpace(m.filter.Value())
+		if text == "" {
+			m.log.SetQuery(nil)
+			m.syncDetail()
+			return nil
+		}
+		q, err := parseQuery(text)
+		if err != nil {
+			m.setToast(err.Error(), true)
+			return nil
+		}
+		m.log.SetQuery(q)
+		m.syncDetail()
+		if _, n := m.log.MatchInfo(); n == 0 {
+			m.setToast("no frame matches "+text, true)
+		}
+		return nil
+	}
+	var cmd tea.Cmd
+	m.filter, cmd = m.filter.Update(k)
+	return cmd
+}
+
+func (m *Model) quit() tea.Cmd {
+	if m.cancel != nil {
+		m.cancel()
+	}
+	conn := m.conn
+	return tea.Sequence(func() tea.Msg {
+		if conn != nil {
+			conn.Close(1000, "")
+			select {
+			case <-conn.Done():
+			case <-time.After(500 * time.Millisecond):
+				conn.Abort()
+			}
+		}
+		return nil
+	}, tea.Quit)
+}
+
+func (m *Model) onClick(mouse tea.Mouse) {
+	top := 1 // status bar
+	if mouse.X < m.leftWidth() && mouse.Y > top && mouse.Y < top+m.mainHeight()-1 {
+		m.focus = focusLog
+		m.log.Click(mouse.Y - top - 1)
+		m.syncDetail()
+		return
+	}
+	if mouse.Y > top && mouse.Y < top+m.mainHeight() {
+		m.focus = focusRight
+		return
+	}
+	if mouse.Y >= top+m.mainHeight() && mouse.Y < m.height-1 && m.focus != focusForm {
+		m.focus = focusSend
+	}
+}

@@ -1,0 +1,306 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/exp/golden"
+
+	"github.com/wscope/wscope/session"
+)
+
+// fixedClock is the injected clock every test uses.
+var epoch = time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+
+func fixedNow() time.Time { return epoch.Add(5 * time.Second) }
+
+// newTestModel is a model at a fixed size with a fabricated, successful
+// handshake and no live connection (nothing here touches the network).
+func newTestModel(t *testing.T, theme string, w, h int) *Model {
+	t.Helper()
+	m := New(Options{Config: session.Config{URL: "ws://127.0.0.1:8765/demo"}, Theme: theme, Now: fixedNow, NoBgQuery: true})
+	m.Update(tea.WindowSizeMsg{Width: w, Height: h})
+	m.connID = 1
+	hs := &session.Handshake{
+		URL:         "ws://127.0.0.1:8765/demo",
+		ConnectAddr: "127.0.0.1:8765",
+		RequestLine: "GET /demo HTTP/1.1",
+		Request: []session.Header{{Name: "Host", Value: "127.0.0.1:8765"}, {Name: "Upgrade", Value: "websocket"},
+			{Name: "Connection", Value: "Upgrade"}, {Name: "Sec-WebSocket-Key", Value: "dGhlIHNhbXBsZSBub25jZQ=="}},
+		StatusLine: "HTTP/1.1 101 Switching Protocols", Status: 101,
+		Response: []session.Header{{Name: "Upgrade", Value: "websocket"}, {Name: "Connection", Value: "Upgrade"},
+			{Name: "Sec-WebSocket-Accept", Value: "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="}},
+		Timings: session.Timings{Connect: 300 * time.Microsecond, Upgrade: 700 * time.Microsecond, Total: 1200 * time.Microsecond},
+		Checks:  session.Checks{AcceptOK: true, UpgradeOK: true, ConnectionOK: true, SubprotocolOK: true, ExtensionsOK: true},
+	}
+	m.Update(dialedMsg{id: 1, chain: []*session.Handshake{hs}, feed: testFeed()})
+	return m
+}
+
+func testFeed() *feed { return &feed{id: 1, notify: make(chan struct{}, 1)} }
+
+// frames makes n frames alternating send/recv, one second apart.
+func frames(texts ...string) []session.Event {
+	var evs []session.Event
+	for i, s := range texts {
+		dir := session.Recv
+		if i%2 == 0 {
+			dir = session.Send
+		}
+		evs = append(evs, session.Event{Kind: session.EventFrame, Frame: session.Frame{
+			Time: epoch.Add(time.Duration(i) * time.Second), Payload: []byte(s), Dir: dir, Op: session.OpText}})
+	}
+	return evs
+}
+
+func deliver(m *Model, evs []session.Event) {
+	m.Update(eventsMsg{id: m.connID, events: evs, feed: testFeed(), done: false})
+}
+
+func press(m *Model, keys ...string) {
+	for _, k := range keys {
+		m.Update(keyMsg(k))
+	}
+}
+
+// keyMsg builds the key press Bubble Tea would deliver for a key name.
+func keyMsg(k string) tea.KeyPressMsg {
+	switch k {
+	case "enter":
+		return tea.KeyPressMsg{Code: tea.KeyEnter}
+	case "esc":
+		return tea.KeyPressMsg{Code: tea.KeyEscape}
+	case "tab":
+		return tea.KeyPressMsg{Code: tea.KeyTab}
+	case "up":
+		return tea.KeyPressMsg{Code: tea.KeyUp}
+	case "down":
+		return tea.KeyPressMsg{Code: tea.KeyDown}
+	case "end":
+		return tea.KeyPressMsg{Code: tea.KeyEnd}
+	case "space":
+		return tea.KeyPressMsg{Code: tea.KeySpace, Text: " "}
+	case "ctrl+t":
+		return tea.KeyPressMsg{Code: 't', Mod: tea.ModCtrl}
+	}
+	r := []rune(k)
+	return tea.KeyPressMsg{Code: r[0], Text: k}
+}
+
+func typeText(m *Model, s string) {
+	for _, r := range s {
+		m.Update(tea.KeyPressMsg{Code: r, Text: string(r)})
+	}
+}
+
+func plain(m *Model) string { return ansi.Strip(m.render()) }
+
+func TestLogFollowsAndNavigates(t *testing.T) {
+	m := newTestModel(t, "dark", 120, 30)
+	deliver(m, frames("a", "b", "c", "d"))
+	if f, i, _ := m.log.Selected(); i != 3 || string(f.Payload) != "d" {
+		t.Fatalf("follow: selected %d", i)
+	}
+	press(m, "k", "k")
+	if _, i, _ := m.log.Selected(); i != 1 {
+		t.Fatalf("after k k: %d", i)
+	}
+	deliver(m, frames("e"))
+	if _, i, _ := m.log.Selected(); i != 1 {
+		t.Fatalf("not following any more, but selection moved to %d", i)
+	}
+	if d := m.detail.frame; d == nil || string(d.Payload) != "b" {
+		t.Fatalf("detail shows %v", d)
+	}
+	press(m, "G")
+	if _, i, _ := m.log.Selected(); i != 4 {
+		t.Fatalf("G: %d", i)
+	}
+}
+
+func TestPauseFreezesTheView(t *testing.T) {
+	m := newTestModel(t, "dark", 120, 30)
+	deliver(m, frames("a", "b"))
+	press(m, "space")
+	deliver(m, frames("c", "d", "e"))
+	if !strings.Contains(plain(m), "PAUSED +3") {
+		t.Fatalf("no paused marker:\n%s", plain(m))
+	}
+	if _, i, _ := m.log.Selected(); i != 1 {
+		t.Fatalf("selection moved while paused: %d", i)
+	}
+	press(m, "space")
+	if _, i, _ := m.log.Selected(); i != 4 {
+		t.Fatalf("resume did not catch up: %d", i)
+	}
+}
+
+func TestFilterAndMatches(t *testing.T) {
+	m := newTestModel(t, "dark", 120, 30)
+	deliver(m, frames(`{"type":"ping"}`, "hello", `{"type":"msg","text":"Hello"}`, "bye"))
+	press(m, "/")
+	typeText(m, "hello")
+	press(m, "enter")
+	pos, n := m.log.MatchInfo()
+	if n != 2 || pos == 0 {
+		t.Fatalf("matches %d/%d", pos, n)
+	}
+	press(m, "n")
+	if f, _, _ := m.log.Selected(); !strings.Contains(strings.ToLower(string(f.Payload)), "hello") {
+		t.Fatalf("n went to %q", f.Payload)
+	}
+	press(m, "F")
+	if m.log.visibleLen() != 2 {
+		t.Fatalf("only-matches shows %d rows", m.log.visibleLen())
+	}
+	press(m, "esc")
+	if m.log.query != nil || m.log.visibleLen() != 4 {
+		t.Fatal("esc did not clear the filter")
+	}
+	press(m, "/")
+	typeText(m, "dir:send op:text")
+	press(m, "enter")
+	if _, n := m.log.MatchInfo(); n != 2 {
+		t.Fatalf("dir:send op:text matched %d", n)
+	}
+	press(m, "/")
+	m.filter.SetValue("")
+	typeText(m, "/[/")
+	press(m, "enter")
+	if !strings.Contains(m.toast, "bad regexp") {
+		t.Fatalf("bad regexp toast %q", m.toast)
+	}
+}
+
+func TestSendBoxModesAndCommands(t *testing.T) {
+	m := newTestModel(t, "dark", 120, 30)
+	press(m, "i")
+	if m.focus != focusSend {
+		t.Fatal("i did not focus the send box")
+	}
+	typeText(m, "hi")
+	_, cmd := m.Update(keyMsg("enter"))
+	if cmd == nil {
+		t.Fatal("enter produced nothing")
+	}
+	if msg, ok := cmd().(sendMsg); !ok || string(msg.payload) != "hi" || msg.op != session.OpText {
+		t.Fatalf("sent %#v", msg)
+	}
+	press(m, "ctrl+t", "ctrl+t") // text → json → hex
+	if m.send.Mode().String() != "hex" {
+		t.Fatalf("mode %s", m.send.Mode())
+	}
+	typeText(m, "de ad zz")
+	m.Update(keyMsg("enter"))
+	if m.send.Err() == "" {
+		t.Fatal("bad hex accepted")
+	}
+	m.send.SetValue("")
+	typeText(m, "/close 4000 going away")
+	_, cmd = m.Update(keyMsg("enter"))
+	if msg, ok := cmd().(closeMsg); !ok || msg.code != 4000 || msg.reason != "going away" {
+		t.Fatalf("close %#v", msg)
+	}
+	press(m, "up")
+	if v := m.send.input.Value(); v != "/close 4000 going away" {
+		t.Fatalf("history up: %q", v)
+	}
+}
+
+func TestHandshakePaneShowsMarksAndFindings(t *testing.T) {
+	m := newTestModel(t, "dark", 140, 40)
+	press(m, "h")
+	s := plain(m)
+	for _, want := range []string{"GET /demo HTTP/1.1", "HTTP/1.1 101 Switching Protocols", "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo= ✓"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("handshake pane lacks %q:\n%s", want, s)
+		}
+	}
+	m.Update(eventsMsg{id: 1, feed: testFeed(), done: true, events: []session.Event{{Kind: session.EventState, State: &session.StateChange{
+		State: session.StateClosed, Time: epoch.Add(3 * time.Second), Cause: session.CauseAbnormal, Code: 1006,
+		Detail: "the connection ended without a close frame (1006 abnormal closure)"}}}})
+	s = plain(m)
+	if !strings.Contains(s, "idle-timeout") && !strings.Contains(s, "abnormal-close") {
+		t.Fatalf("no close finding:\n%s", s)
+	}
+	if !strings.Contains(s, "● closed") {
+		t.Fatalf("status not closed:\n%s", s)
+	}
+}
+
+func TestHostilePayloadIsEscapedOnScreen(t *testing.T) {
+	m := newTestModel(t, "dark", 120, 30)
+	deliver(m, frames("\x1b[2J\x1b]52;c;cHduZWQ=\x07evil\u202e"))
+	out := m.render()
+	if strings.Contains(out, "\x1b[2J") || strings.Contains(out, "\x1b]52") || strings.ContainsRune(out, 0x202e) || strings.ContainsRune(out, 0x07) {
+		t.Fatalf("raw control sequence reached the screen: %q", out)
+	}
+	if !strings.Contains(ansi.Strip(out), `\x1b[2J`) {
+		t.Fatalf("escaped form missing:\n%s", ansi.Strip(out))
+	}
+}
+
+func TestThemeCycleAndHelp(t *testing.T) {
+	m := newTestModel(t, "dark", 120, 30)
+	press(m, "T")
+	if m.themeName == "dark" || !strings.Contains(m.toast, "theme:") {
+		t.Fatalf("theme %q toast %q", m.themeName, m.toast)
+	}
+	press(m, "?")
+	if !strings.Contains(plain(m), "copy as websocat/wscat/curl") {
+		t.Fatalf("help overlay lacks global keys:\n%s", plain(m))
+	}
+	press(m, "x")
+	if m.showHlp {
+		t.Fatal("help did not close")
+	}
+}
+
+func TestMouseClickSelectsRow(t *testing.T) {
+	m := newTestModel(t, "dark", 120, 30)
+	deliver(m, frames("a", "b", "c"))
+	// status bar (y=0), log border (1), header (2), first row (3).
+	m.Update(tea.MouseClickMsg{X: 5, Y: 3, Button: tea.MouseLeft})
+	if _, i, _ := m.log.Selected(); i != 0 {
+		t.Fatalf("click selected %d", i)
+	}
+}
+
+func TestConnectFormValidates(t *testing.T) {
+	m := New(Options{Now: fixedNow, NoBgQuery: true})
+	m.Update(tea.WindowSizeMsg{Width: 100, Height: 30})
+	if m.focus != focusForm {
+		t.Fatal("no form without a URL")
+	}
+	m.Init()
+	typeText(m, "ftp://x")
+	m.Update(keyMsg("enter"))
+	if !strings.Contains(m.form.err, "scheme") {
+		t.Fatalf("form error %q", m.form.err)
+	}
+	m.form.url.SetValue("ws://127.0.0.1:9/x")
+	_, cmd := m.Update(keyMsg("enter"))
+	if msg, ok := cmd().(connectMsg); !ok || msg.cfg.URL != "ws://127.0.0.1:9/x" {
+		t.Fatalf("connect %#v", msg)
+	}
+}
+
+// Golden tests of the whole screen at fixed sizes, dark and light
+// (testdata/TestGoldenViews/*.golden; go test ./ui -run Golden -update
+// rewrites them).
+func TestGoldenViews(t *testing.T) {
+	for _, theme := range []string{"dark", "light"} {
+		for _, size := range [][2]int{{100, 24}, {140, 36}} {
+			t.Run(fmt.Sprintf("%s-%dx%d", theme, size[0], size[1]), func(t *testing.T) {
+				m := newTestModel(t, theme, size[0], size[1])
+				deliver(m, frames(`{"type":"subscribe","channel":"room:1"}`, `{"tick":1,"time":"2026-11-22T12:00:01Z"}`, "hello", "hello", string([]byte{0xff, 0xfe, 0x01})))
+				press(m, "k")
+				golden.RequireEqual(t, m.render())
+			})
+		}
+	}
+}
