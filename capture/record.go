@@ -96,18 +96,24 @@ func (r *Recorder) Path() string { return r.path }
 // Start is the recording's time zero.
 func (r *Recorder) Start() time.Time { return r.start }
 
-// Frame records a frame.
+// Frame records a frame; after Close it does nothing.
 func (r *Recorder) Frame(f *session.Frame) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.closed {
+		return
+	}
 	r.frames++
 	r.writeLine(FrameEvent(f, r.start))
 }
 
-// State records a state change.
+// State records a state change; after Close it does nothing.
 func (r *Recorder) State(sc *session.StateChange) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.closed {
+		return
+	}
 	r.writeLine(StateEvent(sc, r.start))
 }
 

@@ -88,9 +88,11 @@ func newRoot(env Env) *cobra.Command {
 	}
 	var cf connFlags
 	var uf uiFlags
-	root.RunE = rootRun(env, &cf, &uf)
+	var rf recordFlags
+	root.RunE = rootRun(env, &cf, &uf, &rf)
 	cf.register(root.Flags())
 	uf.register(root)
+	rf.register(root)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
 		return usageErr("%v (see --help)", err)
 	})

@@ -7,6 +7,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/spf13/cobra"
 
+	"github.com/wscope/wscope/capture"
 	"github.com/wscope/wscope/serve"
 	"github.com/wscope/wscope/session"
 	"github.com/wscope/wscope/themes"
@@ -28,7 +29,8 @@ func (f *uiFlags) register(cmd *cobra.Command) {
 
 // options builds the TUI options; it validates the theme flags.
 func (f *uiFlags) options(cfg session.Config, env Env) (ui.Options, error) {
-	opts := ui.Options{Config: cfg, Theme: f.theme, NoColor: f.noColor || env.Getenv("NO_COLOR") != "", StateDir: ui.StateDir(env.Getenv)}
+	opts := ui.Options{Config: cfg, Theme: f.theme, NoColor: f.noColor || env.Getenv("NO_COLOR") != "", StateDir: ui.StateDir(env.Getenv),
+		Redact: capture.NewRedactor(nil, false)}
 	if f.theme != "" {
 		if _, ok := themes.Builtin(f.theme); !ok {
 			return opts, usageErr("unknown theme %q: choose one of %s, or --theme-file FILE", f.theme, strings.Join(themes.Names(), ", "))
@@ -81,7 +83,7 @@ func newDemoCmd(env Env) *cobra.Command {
 }
 
 // rootRun opens the TUI on the URL, or the connect form without one.
-func rootRun(env Env, cf *connFlags, uf *uiFlags) func(*cobra.Command, []string) error {
+func rootRun(env Env, cf *connFlags, uf *uiFlags, rf *recordFlags) func(*cobra.Command, []string) error {
 	return func(cmd *cobra.Command, args []string) error {
 		url := ""
 		if len(args) == 1 {
@@ -98,6 +100,7 @@ func rootRun(env Env, cf *connFlags, uf *uiFlags) func(*cobra.Command, []string)
 		if err != nil {
 			return err
 		}
+		opts.Record, opts.Redact = rf.path, rf.redactor()
 		return runTUI(cmd, opts)
 	}
 }

@@ -2,10 +2,12 @@ package ui
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/wscope/wscope/capture"
 	"github.com/wscope/wscope/session"
 )
 
@@ -25,6 +27,9 @@ type feed struct {
 	done     bool
 	notify   chan struct{}
 	lastSent time.Time // only touched by the command, which never runs twice at once
+	// rec, when set, gets every event before the UI does: recording sits
+	// on the network side of the batch, so Update never writes files.
+	rec atomic.Pointer[capture.Recorder]
 }
 
 // eventsMsg is one batch of events from connection id. Done says the
@@ -36,14 +41,24 @@ type eventsMsg struct {
 	feed   *feed
 }
 
-func startFeed(id int, events <-chan session.Event) *feed {
+// startFeed starts pumping a connection's events; rec (may be nil) is in
+// place before the first event, so a recording misses nothing.
+func startFeed(id int, events <-chan session.Event, rec *capture.Recorder) *feed {
 	f := &feed{id: id, notify: make(chan struct{}, 1)}
+	f.rec.Store(rec)
 	go f.pump(events)
 	return f
 }
 
 func (f *feed) pump(events <-chan session.Event) {
 	for e := range events {
+		if rec := f.rec.Load(); rec != nil {
+			if e.Kind == session.EventFrame {
+				rec.Frame(&e.Frame)
+			} else {
+				rec.State(e.State)
+			}
+		}
 		f.mu.Lock()
 		f.pending = append(f.pending, e)
 		f.mu.Unlock()
@@ -53,6 +68,20 @@ func (f *feed) pump(events <-chan session.Event) {
 	f.done = true
 	f.mu.Unlock()
 	f.poke()
+}
+
+// waitDone waits up to d for the pump to finish.
+func (f *feed) waitDone(d time.Duration) {
+	deadline := time.Now().Add(d)
+	for time.Now().Before(deadline) {
+		f.mu.Lock()
+		done := f.done
+		f.mu.Unlock()
+		if done {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 func (f *feed) poke() {

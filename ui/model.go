@@ -11,6 +11,7 @@ import (
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/wscope/wscope/capture"
 	"github.com/wscope/wscope/diagnose"
 	"github.com/wscope/wscope/session"
 	"github.com/wscope/wscope/termsafe"
@@ -27,6 +28,9 @@ type Options struct {
 	Now       func() time.Time
 	Title     string // shown in the status bar before the URL (e.g. "demo")
 	NoBgQuery bool   // do not ask the terminal for its background (tests)
+	Record    string // record from the first connection on to this file
+	Redact    *capture.Redactor
+	RecordDir string // where the record key puts new recordings; empty: the working directory
 }
 
 type focusArea int
@@ -49,7 +53,7 @@ const (
 // globalKeys work wherever the keyboard is not taken by text input.
 type globalKeys struct {
 	Quit, Help, Focus, Filter, ClearFilter, Reconnect, Copy, CopyHandshake, CopyCommand key.Binding
-	Theme, Handshake, Compose, Ping, Close                                              key.Binding
+	Theme, Handshake, Compose, Ping, Close, Record                                      key.Binding
 }
 
 func defaultGlobalKeys() globalKeys {
@@ -68,6 +72,7 @@ func defaultGlobalKeys() globalKeys {
 		Compose:       bind([]string{"i", "s"}, "i", "compose a message"),
 		Ping:          bind([]string{"p"}, "p", "send a ping"),
 		Close:         bind([]string{"c"}, "c", "close with code and reason"),
+		Record:        bind([]string{"R"}, "R", "start/stop recording"),
 	}
 }
 
@@ -119,6 +124,10 @@ type Model struct {
 	toastErr  bool
 	cmdCycle  int
 	persist   persisted
+
+	rec     *capture.Recorder // the recording in progress, if any
+	feed    *feed             // the current connection's feed
+	recWarn bool              // a recording error was already shown
 }
 
 // New builds the TUI.
@@ -186,11 +195,13 @@ func (m *Model) Init() tea.Cmd {
 
 // dialedMsg is the outcome of a dial, tagged with the connection id.
 type dialedMsg struct {
-	id    int
-	conn  *session.Conn
-	feed  *feed
-	chain []*session.Handshake
-	err   error
+	id     int
+	conn   *session.Conn
+	feed   *feed
+	chain  []*session.Handshake
+	err    error
+	rec    *capture.Recorder // a recording --record started with this connection
+	recErr error
 }
 
 // tickMsg refreshes time-based status (uptime, idle, rate) once a second
@@ -212,6 +223,12 @@ func (m *Model) connect() tea.Cmd {
 	cfg := m.cfg
 	old := m.conn
 	m.conn = nil
+	rec := m.rec
+	recordPath := ""
+	if rec == nil && m.opts.Record != "" && !m.everOpen {
+		recordPath = m.opts.Record
+	}
+	redact := m.opts.Redact
 	return func() tea.Msg {
 		if old != nil {
 			old.Abort() // reconnect: the old connection's last events are dropped with it
@@ -219,7 +236,12 @@ func (m *Model) connect() tea.Cmd {
 		conn, chain, err := session.Dial(ctx, cfg)
 		msg := dialedMsg{id: id, conn: conn, chain: chain, err: err}
 		if conn != nil {
-			msg.feed = startFeed(id, conn.Events())
+			if recordPath != "" {
+				rec, msg.recErr = capture.Create(recordPath, capture.Header{URL: conn.Handshake().URL,
+					Handshake: capture.HandshakeRecordOf(conn.Handshake())}, redact)
+				msg.rec = rec
+			}
+			msg.feed = startFeed(id, conn.Events(), rec)
 		}
 		return msg
 	}
@@ -259,7 +281,26 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, nil
 		}
 		m.updateRate()
+		m.checkRecording()
 		return m, m.tick()
+	case recordStartedMsg:
+		if msg.err != nil {
+			m.setToast(msg.err.Error(), true)
+			return m, nil
+		}
+		m.rec, m.recWarn = msg.rec, false
+		if m.feed != nil {
+			m.feed.rec.Store(msg.rec)
+		}
+		m.setToast("recording to "+msg.rec.Path(), false)
+		return m, nil
+	case recordStoppedMsg:
+		if msg.err != nil {
+			m.setToast(msg.err.Error(), true)
+		} else {
+			m.setToast("recording saved: "+msg.path, false)
+		}
+		return m, nil
 	case copiedMsg:
 		if msg.fallback {
 			m.setToast("copied "+msg.what+" (via the terminal, OSC 52)", false)
@@ -378,7 +419,14 @@ func (m *Model) onDialed(msg dialedMsg) tea.Cmd {
 		return nil
 	}
 	m.conn = msg.conn
+	m.feed = msg.feed
 	m.state = session.StateOpen
+	if msg.rec != nil {
+		m.rec = msg.rec
+	}
+	if msg.recErr != nil {
+		m.setToast(msg.recErr.Error(), true)
+	}
 	if m.everOpen && len(msg.chain) > 0 {
 		m.log.AddNote("reconnected to "+msg.chain[len(msg.chain)-1].URL, now)
 	}
@@ -567,6 +615,8 @@ func (m *Model) onKey(k tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(k, g.Compose):
 		m.focus = focusSend
 		return m.send.Focus()
+	case key.Matches(k, g.Record):
+		return m.toggleRecording()
 	case key.Matches(k, g.Ping):
 		return func() tea.Msg { return sendMsg{op: session.OpPing, payload: []byte("wscope")} }
 	case key.Matches(k, g.Close):
@@ -625,7 +675,7 @@ func (m *Model) quit() tea.Cmd {
 	if m.cancel != nil {
 		m.cancel()
 	}
-	conn := m.conn
+	conn, rec, f := m.conn, m.rec, m.feed
 	return tea.Sequence(func() tea.Msg {
 		if conn != nil {
 			conn.Close(1000, "")
@@ -634,6 +684,12 @@ func (m *Model) quit() tea.Cmd {
 			case <-time.After(500 * time.Millisecond):
 				conn.Abort()
 			}
+		}
+		if rec != nil {
+			if f != nil {
+				f.waitDone(500 * time.Millisecond) // let the pump record the close
+			}
+			rec.Close()
 		}
 		return nil
 	}, tea.Quit)

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +11,8 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
 
+	"github.com/wscope/wscope/capture"
+	"github.com/wscope/wscope/serve"
 	"github.com/wscope/wscope/session"
 )
 
@@ -302,5 +305,52 @@ func TestGoldenViews(t *testing.T) {
 				golden.RequireEqual(t, m.render())
 			})
 		}
+	}
+}
+
+func TestRecordingFromTheTUI(t *testing.T) {
+	srv, err := serve.Start(serve.Options{Addr: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	dir := t.TempDir()
+	m := New(Options{Config: session.Config{URL: srv.URL("/echo?token=s3cret")}, Theme: "dark", NoBgQuery: true, Now: time.Now,
+		RecordDir: dir, Redact: capture.NewRedactor(nil, false)})
+	m.Update(tea.WindowSizeMsg{Width: 120, Height: 30})
+	// Run the dial command as the program would; its follow-ups (the
+	// feed, the tick, saving state) are not needed here.
+	m.Update(m.connect()())
+	if m.state != session.StateOpen {
+		t.Fatalf("state %s", m.state)
+	}
+	_, cmd := m.Update(keyMsg("R"))
+	_, _ = m.Update(cmd())
+	if m.rec == nil || !strings.Contains(plain(m), "● REC wscope-127.0.0.1-") {
+		t.Fatalf("not recording: %q\n%s", m.toast, plain(m))
+	}
+	m.conn.SendText("into the recording")
+	time.Sleep(300 * time.Millisecond)
+	path := m.rec.Path()
+	_, cmd = m.Update(keyMsg("R"))
+	if msg := cmd().(recordStoppedMsg); msg.err != nil {
+		t.Fatal(msg.err)
+	}
+	rec, err := capture.ReadFile(path, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var texts []string
+	for _, e := range rec.Events {
+		if e.Text != nil {
+			texts = append(texts, e.Dir+":"+*e.Text)
+		}
+	}
+	if !rec.Complete || strings.Join(texts, ",") != "send:into the recording,recv:into the recording" {
+		t.Fatalf("recorded %v (complete %v)", texts, rec.Complete)
+	}
+	data, _ := os.ReadFile(path)
+	if strings.Contains(string(data), "s3cret") {
+		t.Fatal("token in the recording")
 	}
 }

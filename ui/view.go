@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -126,6 +127,13 @@ func (m *Model) statusBar() string {
 		stateStyle = st.StatusStateClosed
 	}
 	parts := []string{stateStyle.Render("● " + m.state.String())}
+	if m.rec != nil {
+		label := "● REC " + filepath.Base(m.rec.Path())
+		if m.recWarn {
+			label = "● REC FAILED (see toast)"
+		}
+		parts = append(parts, st.StatusRecording.Render(termsafe.Line(label)))
+	}
 	if m.opts.Title != "" {
 		parts = append(parts, st.StatusKey.Render(m.opts.Title))
 	}
@@ -213,7 +221,7 @@ func (m *Model) fullHelp() string {
 	global := [][]key.Binding{
 		{g.Focus, g.Filter, g.ClearFilter, g.Handshake, g.Compose},
 		{g.Ping, g.Close, g.Reconnect, g.Copy, g.CopyHandshake},
-		{g.CopyCommand, g.Theme, g.Help, g.Quit},
+		{g.CopyCommand, g.Record, g.Theme, g.Help, g.Quit},
 	}
 	return st.PaneTitle.Render("this pane") + "\n" + m.help.FullHelpView(m.focusedKeyMap().FullHelp()) + "\n\n" +
 		st.PaneTitle.Render("everywhere") + "\n" + m.help.FullHelpView(global) + "\n\n" + st.Muted.Render(
