@@ -48,7 +48,9 @@ func appServer(t *testing.T) *httptest.Server {
 	return s
 }
 
-func wsURL(s *httptest.Server, path string) string { return "ws" + strings.TrimPrefix(s.URL, "http") + path }
+func wsURL(s *httptest.Server, path string) string {
+	return "ws" + strings.TrimPrefix(s.URL, "http") + path
+}
 
 // recordSession records a real session: sends msgs, waits for answers.
 func recordSession(t *testing.T, url string, msgs ...string) *Recording {
