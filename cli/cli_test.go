@@ -126,3 +126,39 @@ func TestProxyFromEnvironment(t *testing.T) {
 		t.Fatalf("NO_PROXY: exit %d\n%s", code, out)
 	}
 }
+
+func TestRecordReplayExport(t *testing.T) {
+	srv := startServe(t)
+	dir := t.TempDir()
+	rec := filepath.Join(dir, "s.jsonl")
+	if code, out, _ := run(t, nil, "probe", srv.URL("/echo"), "--send", `{"a":1}`, "--send", "two", "--count", "2", "--record", rec); code != 0 {
+		t.Fatalf("probe --record: %d\n%s", code, out)
+	}
+	code, out, errOut := run(t, nil, "replay", rec, "--no-delay")
+	if code != 0 || !strings.Contains(out, "2 matched, 0 differ, 0 missing, 0 unexpected") {
+		t.Fatalf("replay: %d\n%s%s", code, out, errOut)
+	}
+	// Against a server that answers differently: exit 1 and a readable diff.
+	code, out, _ = run(t, nil, "replay", rec, "--no-delay", "--settle", "300ms", "--target", srv.URL("/headers"))
+	if code != 1 || !strings.Contains(out, "differs") || !strings.Contains(out, "$.a: missing") {
+		t.Fatalf("replay against /headers: %d\n%s", code, out)
+	}
+	har := filepath.Join(dir, "s.har")
+	if code, _, errOut := run(t, nil, "export", rec, "-o", har); code != 0 {
+		t.Fatalf("export: %d %s", code, errOut)
+	}
+	code, out, _ = run(t, nil, "replay", har, "--no-delay", "--json")
+	var res struct {
+		Items []struct{ Verdict string } `json:"items"`
+	}
+	if json.Unmarshal([]byte(out), &res); code != 0 || len(res.Items) != 2 || res.Items[0].Verdict != "matched" {
+		t.Fatalf("replay of the exported HAR: %d\n%s", code, out)
+	}
+	bad := filepath.Join(dir, "bad.jsonl")
+	os.WriteFile(bad, []byte(`{"format":"wscope-recording","version":9}`+"\n"), 0o600)
+	for _, args := range [][]string{{"replay", bad}, {"view", bad}, {"replay", "/nonexistent.jsonl"}, {"export", bad}} {
+		if code, _, errOut := run(t, nil, args...); code != 2 || strings.Count(strings.TrimSpace(errOut), "\n") != 0 {
+			t.Errorf("%v: exit %d %q", args, code, errOut)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"errors"
+	"path/filepath"
 	"strings"
 
 	tea "charm.land/bubbletea/v2"
@@ -103,4 +104,42 @@ func rootRun(env Env, cf *connFlags, uf *uiFlags, rf *recordFlags) func(*cobra.C
 		opts.Record, opts.Redact = rf.path, rf.redactor()
 		return runTUI(cmd, opts)
 	}
+}
+
+func newViewCmd(env Env) *cobra.Command {
+	var uf uiFlags
+	var cf connFlags
+	var entry, target string
+	var ignore []string
+	cmd := &cobra.Command{
+		Use:   "view FILE",
+		Short: "Open a recording or a browser HAR export in the inspector, read-only",
+		Long: "view opens a wscope recording or a HAR file (Chrome/Edge DevTools export) with the same panes,\n" +
+			"filter and detail as a live session. P replays it against the server (or --target) and shows\n" +
+			"expected vs actual.",
+		Example: "  wscope view session.jsonl\n  wscope view devtools.har --entry cable",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			rec, err := capture.ReadFile(args[0], entry)
+			if err != nil {
+				return usageErr("%v", err)
+			}
+			cfg, err := cf.config(target, env)
+			if err != nil {
+				return err
+			}
+			opts, err := uf.options(cfg, env)
+			if err != nil {
+				return err
+			}
+			opts.Recording, opts.ReplayIgnore, opts.Title = rec, ignore, "view "+filepath.Base(args[0])
+			return runTUI(cmd, opts)
+		},
+	}
+	uf.register(cmd)
+	cf.register(cmd.Flags())
+	cmd.Flags().StringVar(&entry, "entry", "", "HAR only: which WebSocket entry (number or URL substring)")
+	cmd.Flags().StringVar(&target, "target", "", "replay (P) against this URL instead of the recorded one")
+	cmd.Flags().StringArrayVar(&ignore, "ignore-field", nil, "JSON field to leave out when comparing a replay (repeatable)")
+	return cmd
 }

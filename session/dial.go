@@ -183,7 +183,7 @@ func (p *dialPlan) attempt(ctx context.Context, u *url.URL) (*websocket.Conn, *H
 	}
 	if err == nil {
 		tap.stopRecording()
-		hs.validate()
+		hs.Validate()
 		if !hs.Checks.SubprotocolOK {
 			ws.Close()
 			return nil, hs, &Error{Class: ClassProtocol,
@@ -193,7 +193,7 @@ func (p *dialPlan) attempt(ctx context.Context, u *url.URL) (*websocket.Conn, *H
 		return ws, hs, nil
 	}
 	if tap != nil {
-		hs.validate()
+		hs.Validate()
 		if resp != nil && resp.StatusCode != 101 {
 			a.captureBody(ctx, tap)
 		}

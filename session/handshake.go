@@ -188,8 +188,9 @@ func acceptFor(key string) string {
 	return base64.StdEncoding.EncodeToString(h.Sum(nil))
 }
 
-// validate fills h.Checks from the parsed request and response.
-func (h *Handshake) validate() {
+// Validate fills h.Checks from the parsed request and response headers
+// (RFC 6455 section 4.1); Dial calls it, and so can a reader of a recording.
+func (h *Handshake) Validate() {
 	c := &h.Checks
 	c.Key = h.RequestHeader("Sec-WebSocket-Key")
 	c.ExpectedAccept = acceptFor(c.Key)

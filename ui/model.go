@@ -31,6 +31,10 @@ type Options struct {
 	Record    string // record from the first connection on to this file
 	Redact    *capture.Redactor
 	RecordDir string // where the record key puts new recordings; empty: the working directory
+	// Recording, when set, opens read-only on a recording (wscope view);
+	// the play key replays it, with ReplayIgnore left out of comparisons.
+	Recording    *capture.Recording
+	ReplayIgnore []string
 }
 
 type focusArea int
@@ -48,12 +52,13 @@ type rightTab int
 const (
 	tabDetail rightTab = iota
 	tabHandshake
+	tabReplay
 )
 
 // globalKeys work wherever the keyboard is not taken by text input.
 type globalKeys struct {
 	Quit, Help, Focus, Filter, ClearFilter, Reconnect, Copy, CopyHandshake, CopyCommand key.Binding
-	Theme, Handshake, Compose, Ping, Close, Record                                      key.Binding
+	Theme, Handshake, Compose, Ping, Close, Record, Replay                              key.Binding
 }
 
 func defaultGlobalKeys() globalKeys {
@@ -73,6 +78,7 @@ func defaultGlobalKeys() globalKeys {
 		Ping:          bind([]string{"p"}, "p", "send a ping"),
 		Close:         bind([]string{"c"}, "c", "close with code and reason"),
 		Record:        bind([]string{"R"}, "R", "start/stop recording"),
+		Replay:        bind([]string{"P"}, "P", "replay this recording (view)"),
 	}
 }
 
@@ -97,6 +103,7 @@ type Model struct {
 	log     *frameLog
 	detail  *detailPane
 	hs      *handshakePane
+	replay  *textPane
 	send    *sendBox
 	form    *connectForm
 	filter  textinput.Model
@@ -142,12 +149,19 @@ func New(opts Options) *Model {
 	m.log = newFrameLog(m.common)
 	m.detail = newDetailPane(m.common)
 	m.hs = newHandshakePane(m.common)
+	m.replay = newTextPane()
 	m.send = newSendBox(m.common)
 	m.form = newConnectForm(m.common, opts.Config)
 	m.filter = textinput.New()
 	m.filter.Prompt = "/"
 	m.filter.Placeholder = "text, /regexp/, dir:send, op:ping …"
-	if opts.Config.URL == "" {
+	if opts.Recording != nil {
+		m.cfg.URL = opts.Recording.Header.URL
+		if opts.Config.URL != "" {
+			m.cfg.URL = opts.Config.URL // --target
+		}
+		m.loadRecording(opts.Recording)
+	} else if opts.Config.URL == "" {
 		m.focus = focusForm
 	}
 	return m
@@ -185,9 +199,11 @@ func (m *Model) Init() tea.Cmd {
 	if !m.opts.NoBgQuery && m.opts.Theme == "" && !m.noColor {
 		cmds = append(cmds, tea.RequestBackgroundColor)
 	}
-	if m.focus == focusForm {
+	switch {
+	case m.opts.Recording != nil:
+	case m.focus == focusForm:
 		cmds = append(cmds, m.form.Focus())
-	} else {
+	default:
 		cmds = append(cmds, m.connect())
 	}
 	return tea.Batch(cmds...)
@@ -283,6 +299,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.updateRate()
 		m.checkRecording()
 		return m, m.tick()
+	case replayDoneMsg:
+		m.onReplayDone(msg.res)
+		return m, nil
 	case recordStartedMsg:
 		if msg.err != nil {
 			m.setToast(msg.err.Error(), true)
@@ -352,6 +371,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.syncDetail()
 		} else if m.right == tabDetail {
 			m.detail.Update(msg)
+		} else if m.right == tabReplay {
+			m.replay.Update(msg)
 		} else {
 			m.hs.Update(msg)
 		}
@@ -555,9 +576,14 @@ func (m *Model) onKey(k tea.KeyPressMsg) tea.Cmd {
 		return m.quit()
 	case key.Matches(k, g.Help):
 		m.showHlp = true
+	case m.opts.Recording != nil && (key.Matches(k, g.Reconnect) || key.Matches(k, g.Record) || key.Matches(k, g.Compose) ||
+		key.Matches(k, g.Ping) || key.Matches(k, g.Close)):
+		m.setToast("read-only: this is a recording; P replays it against the server", true)
 	case key.Matches(k, g.Focus):
 		if m.focus == focusLog {
 			m.focus = focusRight
+		} else if m.opts.Recording != nil {
+			m.focus = focusLog // no send box on a recording
 		} else {
 			m.focus = focusSend
 			return m.send.Focus()
@@ -615,6 +641,12 @@ func (m *Model) onKey(k tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(k, g.Compose):
 		m.focus = focusSend
 		return m.send.Focus()
+	case key.Matches(k, g.Replay):
+		if m.opts.Recording == nil {
+			m.setToast("P replays an opened recording (wscope view FILE)", true)
+			return nil
+		}
+		return m.replayCmd()
 	case key.Matches(k, g.Record):
 		return m.toggleRecording()
 	case key.Matches(k, g.Ping):
@@ -627,8 +659,11 @@ func (m *Model) onKey(k tea.KeyPressMsg) tea.Cmd {
 		m.focus = focusRight
 	default:
 		if m.focus == focusRight {
-			if m.right == tabDetail {
+			switch m.right {
+			case tabDetail:
 				return m.detail.Update(k)
+			case tabReplay:
+				return m.replay.Update(k)
 			}
 			return m.hs.Update(k)
 		}

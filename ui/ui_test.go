@@ -354,3 +354,31 @@ func TestRecordingFromTheTUI(t *testing.T) {
 		t.Fatal("token in the recording")
 	}
 }
+
+func TestViewARecordingAndReplayIt(t *testing.T) {
+	srv, err := serve.Start(serve.Options{Addr: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	start := time.Now()
+	hello := "hello"
+	rec := &capture.Recording{Complete: true, Header: capture.Header{URL: srv.URL("/echo"), Started: start,
+		Handshake: &capture.HandshakeRecord{RequestRaw: "GET /echo HTTP/1.1\r\nHost: x\r\n\r\n", ResponseRaw: "HTTP/1.1 101 Switching Protocols\r\n\r\n", Status: 101}},
+		Events: []capture.Event{{T: 1, Dir: "send", Op: "text", Text: &hello}, {T: 2, Dir: "recv", Op: "text", Text: &hello}}}
+	m := New(Options{Recording: rec, Theme: "dark", NoBgQuery: true, Now: fixedNow})
+	m.Update(tea.WindowSizeMsg{Width: 120, Height: 30})
+	if m.log.Len() != 2 || m.stats.recvMsgs != 1 {
+		t.Fatalf("log %d recv %d", m.log.Len(), m.stats.recvMsgs)
+	}
+	press(m, "i")
+	if m.focus == focusSend || !strings.Contains(m.toast, "read-only") {
+		t.Fatalf("compose allowed on a recording: %q", m.toast)
+	}
+	_, cmd := m.Update(keyMsg("P"))
+	m.Update(cmd())
+	s := plain(m)
+	if !strings.Contains(s, "replay: 1 matched, 0 differ") || m.log.Len() < 4 {
+		t.Fatalf("replay pane:\n%s", s)
+	}
+}

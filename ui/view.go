@@ -34,6 +34,7 @@ func (m *Model) layout() {
 	m.log.SetSize(lw-2, mh-2)
 	m.detail.SetSize(rw-2, mh-2)
 	m.hs.SetSize(rw-2, mh-2)
+	m.replay.SetSize(rw-2, mh-2)
 	m.send.SetSize(m.width-2, sendBoxLines)
 	m.form.SetSize(m.width-4, m.height-4)
 	m.filter.SetWidth(m.width - 4)
@@ -77,9 +78,12 @@ func (m *Model) render() string {
 		logTitle := m.logTitle()
 		left := box(st, logTitle, m.log.View(), lw, m.mainHeight(), m.focus == focusLog)
 		var right string
-		if m.right == tabDetail {
+		switch m.right {
+		case tabDetail:
 			right = box(st, m.detail.Title(), m.detail.View(), m.width-lw, m.mainHeight(), m.focus == focusRight)
-		} else {
+		case tabReplay:
+			right = box(st, m.replay.title, m.replay.View(), m.width-lw, m.mainHeight(), m.focus == focusRight)
+		default:
 			right = box(st, m.hs.Title(), m.hs.View(), m.width-lw, m.mainHeight(), m.focus == focusRight)
 		}
 		main = lipgloss.JoinHorizontal(lipgloss.Top, left, right)
@@ -185,8 +189,11 @@ func (m *Model) focusedKeyMap() KeyMap {
 	case focusSend:
 		return m.send.KeyMap()
 	case focusRight:
-		if m.right == tabDetail {
+		switch m.right {
+		case tabDetail:
 			return m.detail.KeyMap()
+		case tabReplay:
+			return m.replay.KeyMap()
 		}
 		return m.hs.KeyMap()
 	}
@@ -221,7 +228,7 @@ func (m *Model) fullHelp() string {
 	global := [][]key.Binding{
 		{g.Focus, g.Filter, g.ClearFilter, g.Handshake, g.Compose},
 		{g.Ping, g.Close, g.Reconnect, g.Copy, g.CopyHandshake},
-		{g.CopyCommand, g.Record, g.Theme, g.Help, g.Quit},
+		{g.CopyCommand, g.Record, g.Replay, g.Theme, g.Help, g.Quit},
 	}
 	return st.PaneTitle.Render("this pane") + "\n" + m.help.FullHelpView(m.focusedKeyMap().FullHelp()) + "\n\n" +
 		st.PaneTitle.Render("everywhere") + "\n" + m.help.FullHelpView(global) + "\n\n" + st.Muted.Render(
