@@ -2,11 +2,15 @@ package main
 
 import (
 	"fmt"
+	"net"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/wscope/wscope/capture"
 )
 
 // These tests drive the real binary in a real terminal: tmux runs it,
@@ -115,4 +119,68 @@ func TestE2EConnectFailureShowsCauseAndHint(t *testing.T) {
 	tm.waitFor(10*time.Second, "connection refused", "hint:")
 	tm.keys("q")
 	tm.waitFor(5*time.Second, "EXITED 0")
+}
+
+// TestKill9LosesAtMost100ms records a ticking stream with the real binary,
+// kills it with SIGKILL, and checks how much of the stream reached the disk.
+func TestKill9LosesAtMost100ms(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end test; run without -short")
+	}
+	bin := buildBinary(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	srv := exec.Command(bin, "serve", "--addr", addr)
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Process.Kill()
+	waitListening(t, addr)
+
+	path := filepath.Join(t.TempDir(), "killed.jsonl")
+	probe := exec.Command(bin, "probe", "ws://"+addr+"/ticker?interval=5ms", "--wait", "30s", "--record", path, "--quiet")
+	if err := probe.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(1500 * time.Millisecond)
+	probe.Process.Signal(syscall.SIGKILL)
+	killedAt := time.Now()
+	probe.Wait()
+
+	rec, err := capture.ReadFile(path, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Complete {
+		t.Fatal("a killed recording claims to be complete")
+	}
+	var last float64
+	for _, e := range rec.Events {
+		if e.IsFrame() {
+			last = e.T
+		}
+	}
+	lost := killedAt.Sub(rec.Header.Started) - time.Duration(last*float64(time.Millisecond))
+	t.Logf("%d frames on disk; the last one %v before the kill", rec.Frames(), lost)
+	// The promise is 100 ms; the tick interval (5 ms) and signal delivery
+	// are noise on top of it.
+	if lost > 110*time.Millisecond {
+		t.Fatalf("lost the last %v of the session; at most 100 ms is allowed", lost)
+	}
+}
+
+func waitListening(t *testing.T, addr string) {
+	t.Helper()
+	for i := 0; i < 100; i++ {
+		if c, err := net.Dial("tcp", addr); err == nil {
+			c.Close()
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("nothing listens on %s", addr)
 }
