@@ -96,6 +96,6 @@ func newRoot(env Env) *cobra.Command {
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
 		return usageErr("%v (see --help)", err)
 	})
-	root.AddCommand(newProbeCmd(env), newServeCmd(env), newDemoCmd(env), newReplayCmd(env), newExportCmd(env), newViewCmd(env))
+	root.AddCommand(newProbeCmd(env), newServeCmd(env), newDemoCmd(env), newReplayCmd(env), newExportCmd(env), newViewCmd(env), newCompareCmd(env))
 	return root
 }

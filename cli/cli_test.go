@@ -162,3 +162,22 @@ func TestRecordReplayExport(t *testing.T) {
 		}
 	}
 }
+
+func TestCompareCommand(t *testing.T) {
+	srv := startServe(t)
+	code, out, errOut := run(t, nil, "compare", srv.URL("/headers"), srv.URL("/headers"), "--b-header", "X-Only-B: 1", "--count", "1")
+	if code != 0 || !strings.Contains(out, "+ X-Only-B: 1   (only B)") || !strings.Contains(out, "headers the backend received") {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	code, out, _ = run(t, nil, "compare", srv.URL("/echo"), strings.Replace(srv.URL("/"), "ws://", "http://", 1), "--json")
+	var doc struct {
+		A struct{ Status int } `json:"a"`
+		B struct{ Status int } `json:"b"`
+	}
+	if json.Unmarshal([]byte(out), &doc); code != 1 || doc.A.Status != 101 || doc.B.Status != 200 {
+		t.Fatalf("exit %d %+v\n%s", code, doc, out)
+	}
+	if code, _, _ := run(t, nil, "compare", srv.URL("/echo"), "ftp://x"); code != 2 {
+		t.Fatalf("bad URL: exit %d", code)
+	}
+}

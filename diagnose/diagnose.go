@@ -60,6 +60,7 @@ func Diagnose(ev Evidence) []Finding {
 		return out
 	}
 	final := ev.Chain[len(ev.Chain)-1]
+	out = append(out, proxyFindings(final)...)
 	out = append(out, tlsFindings(final, ev.DialErr)...)
 	out = append(out, redirectFindings(ev.Chain, ev.DialErr)...)
 	if final.Status != 0 && final.Status != 101 && (final.Status < 300 || final.Status > 399) {
@@ -165,15 +166,15 @@ func redirectFindings(chain []*session.Handshake, dialErr *session.Error) []Find
 		if i < len(chain)-1 && dialErr == nil {
 			continue // followed successfully: not a problem by itself
 		}
-		if lu, err := url.Parse(loc); err == nil && strings.EqualFold(lu.Scheme, "https") &&
-			strings.HasPrefix(hs.URL, "ws://") && strings.EqualFold(lu.Hostname(), hostOnly(hs.URL)) {
-			out = append(out, Finding{ID: "https-redirect", Severity: Error,
+		if lu, err := url.Parse(loc); err == nil && strings.EqualFold(lu.Scheme, "https") && strings.EqualFold(lu.Hostname(), hostOnly(hs.URL)) {
+			f := Finding{ID: "https-redirect", Severity: Error,
 				Title:  "The app redirects the handshake to https: it thinks the request came over plain HTTP",
 				Detail: fmt.Sprintf("%s answered %q with Location: %s; browsers do not follow redirects on WebSocket handshakes", hostOf(hs.URL), hs.StatusLine, loc),
-				Fix: "Behind a TLS-terminating proxy, pass the original scheme to the app:\n" +
-					"    nginx:   proxy_set_header X-Forwarded-Proto $scheme;\n" +
-					"    HAProxy: http-request set-header X-Forwarded-Proto https if { ssl_fc }\n" +
-					"and make the app trust it (Rails FORCE_SSL / config.force_ssl with assume_ssl)."})
+				Fix:    forwardedProtoFix(proxyKind(hs))}
+			if strings.HasPrefix(hs.URL, "ws://") {
+				f.Detail += ". The client used ws://: if the app must be reached over TLS, use wss://; if a TLS proxy is in front, it is not telling the app"
+			}
+			out = append(out, f)
 			continue
 		}
 		if dialErr != nil && dialErr.Class == session.ClassRedirect && strings.HasPrefix(dialErr.Msg, "redirect loop") {
@@ -186,6 +187,47 @@ func redirectFindings(chain []*session.Handshake, dialErr *session.Error) []Find
 			Fix:    "Browsers do not follow redirects on WebSocket handshakes: connect to the final URL (wscope -L shows where it leads)."})
 	}
 	return out
+}
+
+func forwardedProtoFix(kind string) string {
+	lines := map[string]string{
+		"nginx":   "    proxy_set_header X-Forwarded-Proto $scheme;",
+		"haproxy": "    http-request set-header X-Forwarded-Proto https if { ssl_fc }",
+		"apache":  "    RequestHeader set X-Forwarded-Proto \"https\"",
+		"caddy":   "    (Caddy sets X-Forwarded-Proto itself; check trusted_proxies in the app)",
+		"traefik": "    (Traefik sets X-Forwarded-Proto itself; check the app trusts the proxy's address)",
+	}
+	fix := "The TLS-terminating proxy must tell the app the original scheme:\n"
+	if l, ok := lines[kind]; ok {
+		fix += l + "\n"
+	} else {
+		fix += lines["nginx"] + "   (nginx)\n" + lines["haproxy"] + "   (HAProxy)\n"
+	}
+	return fix + "and the app must trust it (Rails: config.assume_ssl / FORCE_SSL behind a proxy; Django: SECURE_PROXY_SSL_HEADER)."
+}
+
+// proxyFindings explain a forward proxy's refusal of CONNECT.
+func proxyFindings(hs *session.Handshake) []Finding {
+	p := hs.Proxy
+	if p == nil || p.Status == 0 || p.Status == 200 {
+		return nil
+	}
+	detail := fmt.Sprintf("forward proxy %s answered %q to CONNECT %s", p.Proxy, firstLine(p.Response), p.Target)
+	switch p.Status {
+	case 407:
+		return []Finding{{ID: "auth-required", Severity: Error, Title: "The forward proxy requires authentication (407)", Detail: detail,
+			Fix: "Put the credentials in the proxy URL: --proxy http://USER:PASS@host:port (or in HTTPS_PROXY)."}}
+	case 403:
+		return []Finding{{ID: "proxy-denied", Severity: Error, Title: "The forward proxy refused the tunnel (403)", Detail: detail,
+			Fix: "Squid allows CONNECT only to SSL ports by default: add the port to SSL_ports (acl SSL_ports port 8080) or allow it with http_access."}}
+	}
+	return []Finding{{ID: "proxy-error", Severity: Error, Title: fmt.Sprintf("The forward proxy answered %d to CONNECT", p.Status), Detail: detail,
+		Fix: "Check the proxy's logs: it could not or would not open the tunnel."}}
+}
+
+func firstLine(s string) string {
+	l, _, _ := strings.Cut(s, "\n")
+	return strings.TrimRight(l, "\r")
 }
 
 func upgradeFindings(hs *session.Handshake, offered []string) []Finding {
@@ -257,9 +299,11 @@ func idleFinding(silent, after time.Duration, sc *session.StateChange) Finding {
 	return Finding{ID: "idle-timeout", Severity: Error,
 		Title:  fmt.Sprintf("The connection was cut after %s of silence", secs),
 		Detail: fmt.Sprintf("%s; it had been open %s and silent for %s. Likely: %s", sc.Detail, after, silent, suspect),
-		Fix: fmt.Sprintf("Send pings more often than every %s (wscope --ping-interval), or raise the timeout:\n"+
-			"    nginx:   proxy_read_timeout 3600s; proxy_send_timeout 3600s;\n"+
-			"    HAProxy: timeout tunnel 1h", secs)}
+		Fix: fmt.Sprintf("Send pings (or app heartbeats) more often than every %s (wscope --ping-interval), or raise the timeout:\n"+
+			"    nginx:   proxy_read_timeout 3600s; proxy_send_timeout 3600s;   (default 60s)\n"+
+			"    HAProxy: timeout tunnel 1h   (without it, timeout client/server apply)\n"+
+			"    Apache:  ProxyPass ... timeout=3600\n"+
+			"    AWS ALB: idle timeout attribute (default 60s); Cloudflare: about 100s, not configurable", secs)}
 }
 
 func tlsFindings(hs *session.Handshake, dialErr *session.Error) []Finding {

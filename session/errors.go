@@ -297,8 +297,11 @@ func statusError(hs *Handshake) *Error {
 	case s >= 300 && s < 400:
 		loc := hs.ResponseHeader("Location")
 		e.Hint = "the server redirects; -L follows redirects"
-		if strings.HasPrefix(strings.ToLower(loc), "https://") && strings.HasPrefix(hs.URL, "ws://") {
-			e.Hint = "the app thinks the request was plain HTTP: behind a TLS proxy, set X-Forwarded-Proto https (or connect with wss://)"
+		if strings.HasPrefix(strings.ToLower(loc), "https://") {
+			e.Hint = "the app thinks the request was plain HTTP: a TLS proxy in front must send X-Forwarded-Proto: https"
+			if strings.HasPrefix(hs.URL, "ws://") {
+				e.Hint += " (or connect with wss://)"
+			}
 		}
 	case s == 401:
 		e.Hint = "the server wants credentials: user:pass@ in the URL, or -H 'Authorization: ...' / --cookie"
