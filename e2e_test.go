@@ -184,3 +184,35 @@ func waitListening(t *testing.T, addr string) {
 	}
 	t.Fatalf("nothing listens on %s", addr)
 }
+
+func TestE2ECompareSplitView(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end test; run without -short")
+	}
+	bin := buildBinary(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	srv := exec.Command(bin, "serve", "--addr", addr)
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Process.Kill()
+	waitListening(t, addr)
+	tm := startTmux(t, 150, 44, bin+" compare ws://"+addr+"/echo ws://"+addr+"/echo --b-header 'X-Side: b' --compress")
+	tm.waitFor(10*time.Second, "A: open", "B: open", "what differs")
+	tm.keys("i")
+	tm.keys("hello both")
+	tm.keys("Enter")
+	screen := tm.waitFor(5*time.Second, "hello both")
+	if strings.Count(screen, "hello both") < 4 {
+		t.Fatalf("expected the message and its echo on both sides:\n%s", screen)
+	}
+	tm.keys("Escape")
+	time.Sleep(300 * time.Millisecond)
+	tm.keys("q")
+	tm.waitFor(5*time.Second, "EXITED 0")
+}

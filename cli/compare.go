@@ -1,14 +1,25 @@
 package cli
 
 import (
+	"io"
+	"os"
 	"time"
+
+	"github.com/charmbracelet/x/term"
 
 	"github.com/spf13/cobra"
 
 	"github.com/wscope/wscope/compare"
 	"github.com/wscope/wscope/probe"
 	"github.com/wscope/wscope/session"
+	"github.com/wscope/wscope/ui"
 )
+
+// isTerminal reports whether w is a terminal (the split view makes sense).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(f.Fd())
+}
 
 // sideFlags are the flags that set one side of a comparison.
 type sideFlags struct {
@@ -48,6 +59,8 @@ func newCompareCmd(env Env) *cobra.Command {
 		wait   time.Duration
 		idle   time.Duration
 		asJSON bool
+		report bool
+		uf     uiFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "compare A B",
@@ -80,6 +93,15 @@ func newCompareCmd(env Env) *cobra.Command {
 			cb, err := b.apply(base)
 			if err != nil {
 				return err
+			}
+			if !asJSON && !report && isTerminal(env.Stdout) {
+				o, err := uf.options(ca, env)
+				if err != nil {
+					return err
+				}
+				cb.URL = args[1]
+				return runProgram(cmd, ui.NewCompare(ui.CompareOptions{A: ca, B: cb, LabelA: a.label(), LabelB: b.label(),
+					Theme: o.Theme, NoColor: o.NoColor}))
 			}
 			opts := func(cfg session.Config) probe.Options {
 				o := probe.Options{Session: cfg, Count: count, Wait: wait, Idle: idle}
@@ -121,6 +143,8 @@ func newCompareCmd(env Env) *cobra.Command {
 	cmd.Flags().DurationVar(&wait, "wait", probe.DefaultWait, "stop after this long")
 	cmd.Flags().DurationVar(&idle, "idle", 0, "stay silent this long on both sides (e.g. 75s catches a 60s proxy timeout)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON document")
+	cmd.Flags().BoolVar(&report, "report", false, "print the side-by-side report even in a terminal (default there: the split view)")
+	uf.register(cmd)
 	return cmd
 }
 

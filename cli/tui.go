@@ -48,8 +48,11 @@ func (f *uiFlags) options(cfg session.Config, env Env) (ui.Options, error) {
 }
 
 // runTUI runs the interactive inspector until the user quits.
-func runTUI(cmd *cobra.Command, opts ui.Options) error {
-	p := tea.NewProgram(ui.New(opts), tea.WithContext(cmd.Context()))
+func runTUI(cmd *cobra.Command, opts ui.Options) error { return runProgram(cmd, ui.New(opts)) }
+
+// runProgram runs a Bubble Tea model until the user quits.
+func runProgram(cmd *cobra.Command, model tea.Model) error {
+	p := tea.NewProgram(model, tea.WithContext(cmd.Context()))
 	if _, err := p.Run(); err != nil && !errors.Is(err, tea.ErrProgramKilled) && !errors.Is(err, tea.ErrInterrupted) {
 		return &exitError{code: 1, msg: "terminal UI: " + err.Error()}
 	}

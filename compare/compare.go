@@ -43,7 +43,7 @@ func Run(ctx context.Context, a, b probe.Options) *Result {
 	go func() { defer wg.Done(); res.A = probe.Run(ctx, a) }()
 	go func() { defer wg.Done(); res.B = probe.Run(ctx, b) }()
 	wg.Wait()
-	res.ResponseDiff = diffHeaders(respHeaders(res.A), respHeaders(res.B), volatileResponse)
+	res.ResponseDiff = DiffResponseHeaders(respHeaders(res.A), respHeaders(res.B))
 	ha, oka := backendHeaders(res.A)
 	hb, okb := backendHeaders(res.B)
 	if oka && okb {
@@ -97,6 +97,12 @@ func respHeaders(r *probe.Report) []session.Header {
 // differ on every connection and say nothing about the path.
 func volatileResponse(name string) bool { return name == "sec-websocket-accept" || name == "date" }
 func volatileRequest(name string) bool  { return name == "sec-websocket-key" }
+
+// DiffResponseHeaders compares two responses' headers, leaving out those
+// that differ on every connection (Sec-WebSocket-Accept, Date).
+func DiffResponseHeaders(a, b []session.Header) []HeaderChange {
+	return diffHeaders(a, b, volatileResponse)
+}
 
 // diffHeaders compares two header lists by name (any case): added, removed,
 // changed value, or the same header in a different case (HAProxy

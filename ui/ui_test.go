@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"strings"
@@ -8,8 +9,10 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
+	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"github.com/wscope/wscope/capture"
 	"github.com/wscope/wscope/serve"
@@ -380,5 +383,80 @@ func TestViewARecordingAndReplayIt(t *testing.T) {
 	s := plain(m)
 	if !strings.Contains(s, "replay: 1 matched, 0 differ") || m.log.Len() < 4 {
 		t.Fatalf("replay pane:\n%s", s)
+	}
+}
+
+// runCmd runs a command and every message it yields through Update, as
+// the program would, except those that wait for more network traffic.
+func runCompareCmd(m *CompareModel, cmd tea.Cmd, depth int) {
+	if cmd == nil || depth > 6 {
+		return
+	}
+	msg := cmd()
+	if b, ok := msg.(tea.BatchMsg); ok {
+		for _, c := range b {
+			runCompareCmd(m, c, depth+1)
+		}
+		return
+	}
+	if msg == nil {
+		return
+	}
+	_, next := m.Update(msg)
+	if _, isEvents := msg.(compareEventsMsg); isEvents {
+		return // the next batch would block until more frames come
+	}
+	runCompareCmd(m, next, depth+1)
+}
+
+func TestCompareSplitView(t *testing.T) {
+	srv, err := serve.Start(serve.Options{Addr: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	m := NewCompare(CompareOptions{A: session.Config{URL: srv.URL("/echo")}, B: session.Config{URL: srv.URL("/echo"), Compress: true},
+		LabelA: "direct", LabelB: "compressed", Theme: "dark"})
+	m.Update(tea.WindowSizeMsg{Width: 140, Height: 40})
+	runCompareCmd(m, m.Init(), 0)
+	if m.sides[0].state != session.StateOpen || m.sides[1].state != session.StateOpen {
+		t.Fatalf("states %s %s", m.sides[0].state, m.sides[1].state)
+	}
+	s := ansi.Strip(m.render())
+	if !strings.Contains(s, `≠ extensions: A "", B "permessage-deflate"`) || !strings.Contains(s, "A direct") || !strings.Contains(s, "B compressed") {
+		t.Fatalf("split view:\n%s", s)
+	}
+}
+
+// TestCompareSendsToBoth runs the split view as a program: one message
+// typed once reaches both servers, and both echoes show up.
+func TestCompareSendsToBoth(t *testing.T) {
+	srv, err := serve.Start(serve.Options{Addr: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	m := NewCompare(CompareOptions{A: session.Config{URL: srv.URL("/echo")}, B: session.Config{URL: srv.URL("/headers")}, Theme: "dark"})
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(140, 40), teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.Ascii)))
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte("B: open")) }, teatest.WithDuration(5*time.Second))
+	tm.Send(tea.KeyPressMsg{Code: 'i', Text: "i"})
+	tm.Type("to both")
+	tm.Send(tea.KeyPressMsg{Code: tea.KeyEnter})
+	time.Sleep(500 * time.Millisecond)
+	tm.Send(tea.KeyPressMsg{Code: tea.KeyEscape})
+	tm.Send(tea.KeyPressMsg{Code: 'q', Text: "q"})
+	tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
+	final := tm.FinalModel(t).(*CompareModel)
+	for i, side := range final.sides {
+		var sent, echoed bool
+		for _, f := range side.log.frames {
+			if string(f.Payload) == "to both" {
+				sent = sent || f.Dir == session.Send
+				echoed = echoed || f.Dir == session.Recv
+			}
+		}
+		if !sent || !echoed {
+			t.Errorf("side %c: sent %v echoed %v", "AB"[i], sent, echoed)
+		}
 	}
 }
