@@ -128,18 +128,7 @@ func TestKill9LosesAtMost100ms(t *testing.T) {
 		t.Skip("end-to-end test; run without -short")
 	}
 	bin := buildBinary(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	srv := exec.Command(bin, "serve", "--addr", addr)
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Process.Kill()
-	waitListening(t, addr)
+	addr := startServeBinary(t, bin)
 
 	path := filepath.Join(t.TempDir(), "killed.jsonl")
 	probe := exec.Command(bin, "probe", "ws://"+addr+"/ticker?interval=5ms", "--wait", "30s", "--record", path, "--quiet")
@@ -173,6 +162,25 @@ func TestKill9LosesAtMost100ms(t *testing.T) {
 	}
 }
 
+// startServeBinary runs `wscope serve` on a free loopback port until the
+// test ends, and returns its address.
+func startServeBinary(t *testing.T, bin string) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	srv := exec.Command(bin, "serve", "--addr", addr)
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Process.Kill(); srv.Wait() })
+	waitListening(t, addr)
+	return addr
+}
+
 func waitListening(t *testing.T, addr string) {
 	t.Helper()
 	for i := 0; i < 100; i++ {
@@ -190,18 +198,7 @@ func TestE2ECompareSplitView(t *testing.T) {
 		t.Skip("end-to-end test; run without -short")
 	}
 	bin := buildBinary(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	srv := exec.Command(bin, "serve", "--addr", addr)
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Process.Kill()
-	waitListening(t, addr)
+	addr := startServeBinary(t, bin)
 	tm := startTmux(t, 150, 44, bin+" compare ws://"+addr+"/echo ws://"+addr+"/echo --b-header 'X-Side: b' --compress")
 	tm.waitFor(10*time.Second, "A: open", "B: open", "what differs")
 	tm.keys("i")

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/wscope/wscope/session"
 )
 
 const index = `wscope serve — a diagnostic WebSocket backend
@@ -78,11 +80,11 @@ func (s *Server) echo(w http.ResponseWriter, r *http.Request) {
 
 // headersReport is /headers' first message.
 type headersReport struct {
-	RequestLine string      `json:"request_line"`
-	Headers     []rawHeader `json:"headers"`
-	RemoteAddr  string      `json:"remote_addr"`
-	TLS         *tlsReport  `json:"tls"`
-	Exact       bool        `json:"exact"` // false when the raw head could not be found and Go's parsed view is shown
+	RequestLine string           `json:"request_line"`
+	Headers     []session.Header `json:"headers"`
+	RemoteAddr  string           `json:"remote_addr"`
+	TLS         *tlsReport       `json:"tls"`
+	Exact       bool             `json:"exact"` // false when the raw head could not be found and Go's parsed view is shown
 }
 
 type tlsReport struct {
@@ -93,11 +95,11 @@ type tlsReport struct {
 }
 
 func (s *Server) headers(w http.ResponseWriter, r *http.Request) {
-	rep := headersReport{RemoteAddr: r.RemoteAddr, Headers: []rawHeader{}}
+	rep := headersReport{RemoteAddr: r.RemoteAddr, Headers: []session.Header{}}
 	requestLine := r.Method + " " + r.RequestURI + " " + r.Proto
 	if t, ok := r.Context().Value(tapKey{}).(*tapConn); ok {
 		if head, ok := t.head(requestLine); ok {
-			rep.RequestLine, rep.Headers = parseRawHead(head)
+			rep.RequestLine, rep.Headers = session.ParseHead([]byte(head))
 			rep.Exact = true
 		}
 		if st := t.tlsState(); st != nil {
@@ -106,10 +108,10 @@ func (s *Server) headers(w http.ResponseWriter, r *http.Request) {
 	}
 	if !rep.Exact {
 		rep.RequestLine = requestLine
-		rep.Headers = append(rep.Headers, rawHeader{Name: "Host", Value: r.Host})
+		rep.Headers = append(rep.Headers, session.Header{Name: "Host", Value: r.Host})
 		for name, vs := range r.Header {
 			for _, v := range vs {
-				rep.Headers = append(rep.Headers, rawHeader{Name: name, Value: v})
+				rep.Headers = append(rep.Headers, session.Header{Name: name, Value: v})
 			}
 		}
 	}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/tls"
 	"net"
-	"strings"
 	"sync"
 )
 
@@ -81,31 +80,4 @@ func (c *tapConn) head(requestLine string) (string, bool) {
 	h := string(rest[:end+sep])
 	c.buf.Next(start + end + sep)
 	return h, true
-}
-
-// rawHeader is one header line as received.
-type rawHeader struct {
-	Name  string `json:"name"`
-	Value string `json:"value"`
-}
-
-// parseRawHead splits a raw head into its request line and headers in
-// wire order and case; folded lines join the header before them.
-func parseRawHead(h string) (string, []rawHeader) {
-	lines := strings.Split(h, "\n")
-	first := strings.TrimRight(lines[0], "\r")
-	hs := []rawHeader{}
-	for _, l := range lines[1:] {
-		l = strings.TrimRight(l, "\r")
-		if l == "" {
-			break
-		}
-		if (l[0] == ' ' || l[0] == '\t') && len(hs) > 0 {
-			hs[len(hs)-1].Value += " " + strings.TrimSpace(l)
-			continue
-		}
-		name, value, _ := strings.Cut(l, ":")
-		hs = append(hs, rawHeader{Name: name, Value: strings.TrimSpace(value)})
-	}
-	return first, hs
 }

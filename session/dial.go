@@ -241,11 +241,11 @@ func (a *attemptState) captureHead(tap *tapConn) {
 	hs := a.hs
 	req, _ := splitHead(tap.wrote.Bytes())
 	hs.RequestRaw = bytes.Clone(req)
-	hs.RequestLine, hs.Request = parseHead(hs.RequestRaw)
+	hs.RequestLine, hs.Request = ParseHead(hs.RequestRaw)
 	resp, ok := splitHead(tap.read.Bytes())
 	if ok {
 		hs.ResponseRaw = bytes.Clone(resp)
-		hs.StatusLine, hs.Response = parseHead(hs.ResponseRaw)
+		hs.StatusLine, hs.Response = ParseHead(hs.ResponseRaw)
 		hs.Status, hs.Reason = parseStatusLine(hs.StatusLine)
 		hs.Timings.Upgrade = tap.headAt.Sub(tap.lastWrite)
 		hs.Timings.Total = tap.headAt.Sub(hs.Started)

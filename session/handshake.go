@@ -148,9 +148,10 @@ func splitHead(raw []byte) ([]byte, bool) {
 	return raw, false
 }
 
-// parseHead parses a message head into its start line and its headers, in
-// wire order and case. Folded continuation lines join the header before.
-func parseHead(head []byte) (string, []Header) {
+// ParseHead parses an HTTP message head into its start line and its
+// headers, in wire order and case. Folded continuation lines join the
+// header before.
+func ParseHead(head []byte) (string, []Header) {
 	lines := strings.Split(string(head), "\n")
 	start := strings.TrimRight(lines[0], "\r")
 	var hs []Header

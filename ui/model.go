@@ -94,6 +94,20 @@ type stats struct {
 	rtt                  time.Duration
 }
 
+// count adds a data frame to the message and byte counters.
+func (s *stats) count(f *session.Frame) {
+	if f.Op.IsControl() || f.Op == opNote {
+		return
+	}
+	if f.Dir == session.Send {
+		s.sentMsgs++
+		s.sentBytes += int64(len(f.Payload))
+	} else {
+		s.recvMsgs++
+		s.recvBytes += int64(len(f.Payload))
+	}
+}
+
 // Model is the root of the TUI: it owns layout, focus and the connection.
 type Model struct {
 	common  *Common
@@ -349,18 +363,6 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case sendFailedMsg:
 		m.setToast(msg.err.Error(), true)
 		return m, nil
-	case tea.PasteMsg:
-		switch m.focus {
-		case focusSend:
-			return m, m.send.Update(msg)
-		case focusForm:
-			return m, m.form.Update(msg)
-		case focusFilter:
-			var cmd tea.Cmd
-			m.filter, cmd = m.filter.Update(msg)
-			return m, cmd
-		}
-		return m, nil
 	case tea.MouseClickMsg:
 		m.onClick(msg.Mouse())
 		return m, nil
@@ -380,18 +382,23 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.KeyPressMsg:
 		return m, m.onKey(msg)
 	}
-	// Anything else (cursor blinks) goes to the focused text input.
+	// Anything else (paste, cursor blinks) goes to the focused text input.
+	return m, m.toInput(msg)
+}
+
+// toInput hands a message to whichever text input has the keyboard.
+func (m *Model) toInput(msg tea.Msg) tea.Cmd {
 	switch m.focus {
 	case focusSend:
-		return m, m.send.Update(msg)
+		return m.send.Update(msg)
 	case focusForm:
-		return m, m.form.Update(msg)
+		return m.form.Update(msg)
 	case focusFilter:
 		var cmd tea.Cmd
 		m.filter, cmd = m.filter.Update(msg)
-		return m, cmd
+		return cmd
 	}
-	return m, nil
+	return nil
 }
 
 // sendFailedMsg reports a send that failed.
@@ -484,15 +491,7 @@ func (m *Model) onEvents(msg eventsMsg) tea.Cmd {
 		case session.EventFrame:
 			f := e.Frame
 			m.stats.lastFrame = f.Time
-			if !f.Op.IsControl() {
-				if f.Dir == session.Send {
-					m.stats.sentMsgs++
-					m.stats.sentBytes += int64(len(f.Payload))
-				} else {
-					m.stats.recvMsgs++
-					m.stats.recvBytes += int64(len(f.Payload))
-				}
-			}
+			m.stats.count(&f)
 			if e.RTT > 0 {
 				m.stats.rtt = e.RTT
 			}

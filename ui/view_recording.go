@@ -58,15 +58,7 @@ func (m *Model) loadRecording(rec *capture.Recording) {
 		if err != nil {
 			continue // the reader already warned
 		}
-		if !f.Op.IsControl() {
-			if f.Dir == session.Send {
-				m.stats.sentMsgs++
-				m.stats.sentBytes += int64(len(f.Payload))
-			} else {
-				m.stats.recvMsgs++
-				m.stats.recvBytes += int64(len(f.Payload))
-			}
-		}
+		m.stats.count(&f)
 		frames = append(frames, f)
 	}
 	m.log.Append(frames)
