@@ -248,3 +248,33 @@ func FuzzImportHAR(f *testing.F) {
 		}
 	})
 }
+
+// The fast frame encoder must write exactly what encoding/json writes.
+func TestFrameLineMatchesEncodingJSON(t *testing.T) {
+	cases := []*session.Frame{
+		frame(session.Recv, session.OpText, "plain", time.Millisecond),
+		frame(session.Send, session.OpText, "quote \" back \\ nl \n tab \t cr \r nul \x00 esc \x1b del \x7f é 世 \u2028 <>&", 1500*time.Microsecond),
+		frame(session.Recv, session.OpBinary, "\x00\x01\xff", 0),
+		frame(session.Recv, session.OpText, "\xff invalid", 3*time.Millisecond),
+		frame(session.Send, session.OpPong, "", 0),
+	}
+	cl := frame(session.Recv, session.OpClose, "bye", 2*time.Millisecond)
+	cl.Code = 4001
+	auto := frame(session.Send, session.OpPong, "x", 0)
+	auto.Flags = session.FlagAuto
+	cases = append(cases, cl, auto)
+	for _, f := range cases {
+		want, _ := json.Marshal(FrameEvent(f, t0))
+		got := appendFrameLine(nil, f, ms(f.Time.Sub(t0)))
+		var a, b any
+		if err := json.Unmarshal(got, &a); err != nil {
+			t.Fatalf("invalid JSON %s: %v", got, err)
+		}
+		json.Unmarshal(want, &b)
+		ga, _ := json.Marshal(a)
+		gb, _ := json.Marshal(b)
+		if string(ga) != string(gb) {
+			t.Errorf("fast %s\njson %s", got, want)
+		}
+	}
+}

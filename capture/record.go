@@ -31,6 +31,7 @@ type Recorder struct {
 	buf    *bufio.Writer
 	err    error
 	frames int
+	line   []byte // reused for each frame line
 	closed bool
 	stop   chan struct{}
 	done   chan struct{}
@@ -101,11 +102,17 @@ func (r *Recorder) Start() time.Time { return r.start }
 func (r *Recorder) Frame(f *session.Frame) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.closed {
+	if r.closed || r.err != nil {
 		return
 	}
 	r.frames++
-	r.writeLine(FrameEvent(f, r.start))
+	r.line = appendFrameLine(r.line[:0], f, ms(f.Time.Sub(r.start)))
+	if _, err := r.buf.Write(r.line); err != nil {
+		r.fail(err)
+	}
+	if cap(r.line) > 1<<20 {
+		r.line = nil // do not keep a huge message's buffer
+	}
 }
 
 // State records a state change; after Close it does nothing.

@@ -51,7 +51,7 @@ type frameLog struct {
 	common *Common
 	keys   logKeys
 
-	frames  []session.Frame
+	frames  frameStore
 	matches []int // indices of frames matching the query, ascending
 	query   *query
 	only    bool // show only matching frames
@@ -93,11 +93,11 @@ func (l *frameLog) Append(fs []session.Frame) {
 	if l.start.IsZero() && len(fs) > 0 {
 		l.start = fs[0].Time
 	}
-	base := len(l.frames)
-	l.frames = append(l.frames, fs...)
+	base := l.frames.Len()
+	l.frames.Append(fs)
 	if l.query != nil {
 		for i := range fs {
-			if l.query.match(&l.frames[base+i]) {
+			if l.query.match(l.frames.At(base + i)) {
 				l.matches = append(l.matches, base+i)
 			}
 		}
@@ -114,10 +114,10 @@ func (l *frameLog) AddNote(text string, t time.Time) {
 }
 
 // Len is the number of frames and notes held.
-func (l *frameLog) Len() int { return len(l.frames) }
+func (l *frameLog) Len() int { return l.frames.Len() }
 
 func (l *frameLog) visibleLen() int {
-	n := len(l.frames)
+	n := l.frames.Len()
 	if l.only && l.query != nil {
 		n = len(l.matches)
 		if l.paused {
@@ -145,7 +145,7 @@ func (l *frameLog) Selected() (*session.Frame, int, bool) {
 		return nil, -1, false
 	}
 	i := l.frameAt(l.sel)
-	return &l.frames[i], i, true
+	return l.frames.At(i), i, true
 }
 
 // SetQuery applies a filter (nil clears it) and selects the first match at
@@ -156,8 +156,8 @@ func (l *frameLog) SetQuery(q *query) {
 	if q == nil {
 		l.only = false
 	} else {
-		for i := range l.frames {
-			if q.match(&l.frames[i]) {
+		for i := 0; i < l.frames.Len(); i++ {
+			if q.match(l.frames.At(i)) {
 				l.matches = append(l.matches, i)
 			}
 		}
@@ -324,7 +324,7 @@ func (l *frameLog) SetPaused(p bool) {
 	}
 	l.paused = p
 	if p {
-		l.pausedLen = len(l.frames)
+		l.pausedLen = l.frames.Len()
 		return
 	}
 	if l.follow {
@@ -338,14 +338,14 @@ func (l *frameLog) Paused() (bool, int) {
 	if !l.paused {
 		return false, 0
 	}
-	return true, len(l.frames) - l.pausedLen
+	return true, l.frames.Len() - l.pausedLen
 }
 
 // View renders the header and the visible rows.
 func (l *frameLog) View() string {
 	st := &l.common.Styles
 	w := l.width
-	idxWidth := max(len(strconv.Itoa(len(l.frames))), 3)
+	idxWidth := max(len(strconv.Itoa(l.frames.Len())), 3)
 	timeWidth := 10
 	if !l.relative {
 		timeWidth = 12
@@ -360,7 +360,7 @@ func (l *frameLog) View() string {
 	for row := l.top; row < end; row++ {
 		b.WriteByte('\n')
 		i := l.frameAt(row)
-		b.WriteString(l.renderRow(&l.frames[i], i, row == l.sel, idxWidth, timeWidth, previewWidth))
+		b.WriteString(l.renderRow(l.frames.At(i), i, row == l.sel, idxWidth, timeWidth, previewWidth))
 	}
 	if n == 0 {
 		b.WriteString("\n" + st.Muted.Render(ansi.Truncate("  no frames yet", w, "")))

@@ -450,7 +450,8 @@ func TestCompareSendsToBoth(t *testing.T) {
 	final := tm.FinalModel(t).(*CompareModel)
 	for i, side := range final.sides {
 		var sent, echoed bool
-		for _, f := range side.log.frames {
+		for i := 0; i < side.log.frames.Len(); i++ {
+			f := side.log.frames.At(i)
 			if string(f.Payload) == "to both" {
 				sent = sent || f.Dir == session.Send
 				echoed = echoed || f.Dir == session.Recv
