@@ -183,14 +183,20 @@ const (
 	KindBase64
 )
 
+// maxAutoJSON bounds the payloads Best checks for JSON: validating (and
+// then indenting) a huge message would stall the UI; the user can still
+// ask for the JSON view.
+const maxAutoJSON = 1 << 20
+
 // Best picks the default presentation: JSON for an object or array, text
-// for readable UTF-8, hex otherwise.
+// for readable UTF-8, hex otherwise. It looks at a bounded part of large
+// payloads.
 func Best(p []byte, isText bool) Kind {
 	t := bytes.TrimSpace(p)
-	if len(t) > 0 && (t[0] == '{' || t[0] == '[') && json.Valid(t) {
+	if len(t) > 0 && len(t) <= maxAutoJSON && (t[0] == '{' || t[0] == '[') && json.Valid(t) {
 		return KindJSON
 	}
-	if !utf8.Valid(p) {
+	if !utf8.Valid(p[:min(len(p), 64<<10)]) {
 		return KindHex
 	}
 	controls := 0

@@ -93,3 +93,21 @@ func BenchmarkLogMemory(b *testing.B) {
 		runtime.KeepAlive(l)
 	}
 }
+
+// BenchmarkLargeFrame is the cost of an 8 MiB frame arriving and being
+// shown (log row and detail pane): it must be bounded, not proportional
+// to the payload.
+func BenchmarkLargeFrame(b *testing.B) {
+	for _, size := range []int{64, 8 << 20} {
+		p := bytes.Repeat([]byte(`{"k":"v"},`), size/10+1)[:size]
+		b.Run(fmt.Sprint(size), func(b *testing.B) {
+			m := New(Options{Config: session.Config{URL: "ws://x/"}, Theme: "dark", NoBgQuery: true})
+			m.Update(tea.WindowSizeMsg{Width: 160, Height: 50})
+			for b.Loop() {
+				m.log.Append([]session.Frame{{Time: time.Now(), Payload: p, Op: session.OpText}})
+				m.syncDetail()
+				_ = m.render()
+			}
+		})
+	}
+}

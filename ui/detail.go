@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -13,9 +14,14 @@ import (
 	"github.com/wscope/wscope/termsafe"
 )
 
-// maxDetailLines bounds what the detail pane prepares of one payload, so an
-// 8 MiB frame costs the same as a small one.
-const maxDetailLines = 5000
+// maxDetailLines and maxDetailBytes bound what the detail pane prepares of
+// one payload, so an 8 MiB frame costs about what a small one does; y
+// copies the whole payload.
+const (
+	maxDetailLines  = 5000
+	maxDetailBytes  = 128 << 10
+	maxAutoJSONView = 1 << 20
+)
 
 type detailKeys struct {
 	Up, Down, PageUp, PageDown, Mode, Wrap key.Binding
@@ -162,6 +168,9 @@ func (d *detailPane) render() []string {
 	f := d.frame
 	w := max(d.width, 10)
 	var out []string
+	if f.Op == opNote {
+		return []string{st.Muted.Render("note · " + f.Time.Format("15:04:05.000000")), "", termsafe.Line(string(f.Payload))}
+	}
 	meta := fmt.Sprintf("%s %s · %s · %s", f.Dir, f.Op, humanBytes(int64(len(f.Payload))), f.Time.Format("15:04:05.000000"))
 	if f.Op == session.OpClose {
 		meta += " · code " + session.CloseCodeText(int(f.Code))
@@ -173,9 +182,6 @@ func (d *detailPane) render() []string {
 		meta += " · sent automatically"
 	}
 	out = append(out, st.Muted.Render(ansi.Truncate(meta, w, "…")), "")
-	if f.Op == opNote {
-		return append(out, termsafe.Line(string(f.Payload)))
-	}
 	view := d.mode
 	isText := f.Op != session.OpBinary
 	if view == viewAuto {
@@ -191,6 +197,10 @@ func (d *detailPane) render() []string {
 	d.shown = view
 	switch view {
 	case viewJSON:
+		if len(f.Payload) > 4*maxAutoJSONView {
+			out = append(out, st.WarnText.Render(fmt.Sprintf("%s is too large to pretty-print here; shown as text (y copies it)", humanBytes(int64(len(f.Payload))))))
+			return append(out, d.textLines(f.Payload, w)...)
+		}
 		lines, ok := payload.PrettyJSON(f.Payload, maxDetailLines)
 		if !ok {
 			out = append(out, st.WarnText.Render("not valid JSON; shown as text"))
@@ -200,11 +210,11 @@ func (d *detailPane) render() []string {
 			out = append(out, d.wrapLine(d.colorJSON(toks), w)...)
 		}
 	case viewHex:
-		for _, l := range payload.HexDump(f.Payload, maxDetailLines) {
+		for _, l := range payload.HexDump(f.Payload[:min(len(f.Payload), maxDetailBytes)], maxDetailLines) {
 			out = append(out, d.colorHex(l))
 		}
 	case viewBase64:
-		out = append(out, payload.Base64Lines(f.Payload, w)...)
+		out = append(out, payload.Base64Lines(f.Payload[:min(len(f.Payload), maxDetailBytes)], w)...)
 		if len(out) > maxDetailLines {
 			out = out[:maxDetailLines]
 		}
@@ -215,7 +225,10 @@ func (d *detailPane) render() []string {
 }
 
 func (d *detailPane) textLines(p []byte, w int) []string {
-	limit := min(len(p), maxDetailLines*w)
+	limit := min(len(p), maxDetailBytes)
+	for limit < len(p) && limit > 0 && !utf8.RuneStart(p[limit]) {
+		limit-- // do not cut a character in half
+	}
 	text := termsafe.Block(string(p[:limit]))
 	var out []string
 	for _, l := range strings.Split(text, "\n") {
