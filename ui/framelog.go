@@ -94,19 +94,41 @@ func (l *frameLog) Append(fs []session.Frame) {
 		l.start = fs[0].Time
 	}
 	base := l.frames.Len()
-	l.frames.Append(fs)
+	dropped := l.frames.Append(fs)
 	if l.query != nil {
 		for i := range fs {
-			if l.query.match(l.frames.At(base + i)) {
-				l.matches = append(l.matches, base+i)
+			if abs := base + i; abs >= l.frames.First() && l.query.match(l.frames.At(abs)) {
+				l.matches = append(l.matches, abs)
 			}
 		}
+	}
+	if dropped > 0 {
+		l.forget(dropped)
 	}
 	if l.follow && !l.paused {
 		l.sel = l.visibleLen() - 1
 	}
 	l.clamp()
 }
+
+// forget shifts the view after the store dropped its oldest frames
+// (--max-frames): the selection stays on the same frame while it exists.
+func (l *frameLog) forget(dropped int) {
+	first := l.frames.First()
+	if i := sort.SearchInts(l.matches, first); i > 0 {
+		l.matches = append(l.matches[:0], l.matches[i:]...)
+	}
+	if !(l.only && l.query != nil) {
+		l.sel -= dropped
+		l.top -= dropped
+	}
+	if l.paused && l.pausedLen < first {
+		l.pausedLen = first
+	}
+}
+
+// SetLimit keeps only about the last n frames (0: all).
+func (l *frameLog) SetLimit(n int) { l.frames.limit = n }
 
 // AddNote adds a separator row (reconnects, state changes).
 func (l *frameLog) AddNote(text string, t time.Time) {
@@ -125,10 +147,11 @@ func (l *frameLog) visibleLen() int {
 		}
 		return n
 	}
+	first := l.frames.First()
 	if l.paused {
-		return l.pausedLen
+		return max(l.pausedLen-first, 0)
 	}
-	return n
+	return n - first
 }
 
 // frameAt maps a visible row to an index into frames.
@@ -136,7 +159,7 @@ func (l *frameLog) frameAt(row int) int {
 	if l.only && l.query != nil {
 		return l.matches[row]
 	}
-	return row
+	return l.frames.First() + row
 }
 
 // Selected returns the selected frame and its index, if any.
@@ -156,7 +179,7 @@ func (l *frameLog) SetQuery(q *query) {
 	if q == nil {
 		l.only = false
 	} else {
-		for i := 0; i < l.frames.Len(); i++ {
+		for i := l.frames.First(); i < l.frames.Len(); i++ {
 			if q.match(l.frames.At(i)) {
 				l.matches = append(l.matches, i)
 			}
@@ -197,7 +220,7 @@ func (l *frameLog) selectFrame(i int) {
 		l.sel = max(r, 0)
 		return
 	}
-	l.sel = max(i, 0)
+	l.sel = max(i-l.frames.First(), 0)
 }
 
 // jumpMatch moves to the next (dir +1) or previous (-1) match; inclusive

@@ -35,6 +35,9 @@ type Options struct {
 	// the play key replays it, with ReplayIgnore left out of comparisons.
 	Recording    *capture.Recording
 	ReplayIgnore []string
+	// MaxFrames keeps only about the last N frames in memory (0: all); a
+	// recording, when on, still gets every frame.
+	MaxFrames int
 }
 
 type focusArea int
@@ -161,6 +164,7 @@ func New(opts Options) *Model {
 	m.themeName = opts.Theme
 	m.applyTheme()
 	m.log = newFrameLog(m.common)
+	m.log.SetLimit(opts.MaxFrames)
 	m.detail = newDetailPane(m.common)
 	m.hs = newHandshakePane(m.common)
 	m.replay = newTextPane()

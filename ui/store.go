@@ -8,20 +8,29 @@ const chunkSize = 4096
 // frameStore keeps frames in fixed-size blocks: appending never copies
 // what is already stored (a growing slice would copy a million frames and
 // hold up to twice their size), and a pointer to a stored frame stays
-// valid for the life of the store.
+// valid. Indices are absolute: with a limit (--max-frames) the oldest
+// blocks are dropped and First moves on, but a frame keeps its number.
 type frameStore struct {
 	chunks [][]session.Frame
-	n      int
+	n      int // frames ever appended
+	first  int // absolute index of the oldest frame kept (a multiple of chunkSize)
+	limit  int // keep at least this many recent frames; 0 keeps all
 }
 
-// Len is the number of frames stored.
+// Len is the number of frames ever appended (one past the last index).
 func (s *frameStore) Len() int { return s.n }
 
-// At returns frame i.
-func (s *frameStore) At(i int) *session.Frame { return &s.chunks[i/chunkSize][i%chunkSize] }
+// First is the index of the oldest frame still kept.
+func (s *frameStore) First() int { return s.first }
 
-// Append adds frames.
-func (s *frameStore) Append(fs []session.Frame) {
+// At returns frame i, which must be in [First, Len).
+func (s *frameStore) At(i int) *session.Frame {
+	return &s.chunks[i/chunkSize-s.first/chunkSize][i%chunkSize]
+}
+
+// Append adds frames and, over the limit, drops the oldest whole blocks.
+// It returns how many frames were dropped.
+func (s *frameStore) Append(fs []session.Frame) int {
 	for len(fs) > 0 {
 		if s.n%chunkSize == 0 {
 			s.chunks = append(s.chunks, make([]session.Frame, 0, chunkSize))
@@ -32,4 +41,12 @@ func (s *frameStore) Append(fs []session.Frame) {
 		s.n += k
 		fs = fs[k:]
 	}
+	dropped := 0
+	for s.limit > 0 && s.n-s.first-chunkSize >= s.limit {
+		s.chunks[0] = nil // let the payloads go
+		s.chunks = s.chunks[1:]
+		s.first += chunkSize
+		dropped += chunkSize
+	}
+	return dropped
 }

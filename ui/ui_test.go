@@ -462,3 +462,41 @@ func TestCompareSendsToBoth(t *testing.T) {
 		}
 	}
 }
+
+func TestMaxFramesKeepsARing(t *testing.T) {
+	m := newTestModel(t, "dark", 120, 30)
+	m.log.SetLimit(10000)
+	var evs []session.Event
+	for i := 0; i < 50000; i++ {
+		evs = append(evs, session.Event{Kind: session.EventFrame, Frame: session.Frame{Time: epoch, Payload: []byte(fmt.Sprintf("msg %d", i)), Op: session.OpText}})
+	}
+	deliver(m, evs[:20000])
+	press(m, "k") // stop following, select frame 19999 (0-based 19998)
+	_, sel, _ := m.log.Selected()
+	deliver(m, evs[20000:])
+	kept := m.log.Len() - m.log.frames.First()
+	if kept < 10000 || kept > 10000+chunkSize {
+		t.Fatalf("kept %d frames for a limit of 10000", kept)
+	}
+	if f, i, ok := m.log.Selected(); !ok || i < m.log.frames.First() || (sel >= m.log.frames.First() && i != sel) || !strings.HasPrefix(string(f.Payload), "msg ") {
+		t.Fatalf("selection %d (was %d), first %d", i, sel, m.log.frames.First())
+	}
+	press(m, "G")
+	if f, i, _ := m.log.Selected(); i != 49999 || string(f.Payload) != "msg 49999" {
+		t.Fatalf("last frame %d %q", i, f.Payload)
+	}
+	if !strings.Contains(plain(m), "50000 +") {
+		t.Fatalf("frame numbers are not kept absolute:\n%s", plain(m))
+	}
+	press(m, "/")
+	typeText(m, "msg 1")
+	press(m, "enter")
+	if pos, n := m.log.MatchInfo(); n == 0 || pos == 0 {
+		t.Fatalf("filter over the ring: %d/%d", pos, n)
+	}
+	for _, i := range m.log.matches {
+		if i < m.log.frames.First() {
+			t.Fatalf("match %d refers to a dropped frame", i)
+		}
+	}
+}
