@@ -21,19 +21,21 @@ type uiFlags struct {
 	themeFile string
 	noColor   bool
 	maxFrames int
+	reconnect bool
 }
 
 func (f *uiFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.theme, "theme", "", "colour theme: "+strings.Join(themes.Names(), ", ")+" (default: dark or light from the terminal)")
 	cmd.Flags().StringVar(&f.themeFile, "theme-file", "", "load a custom theme from a TOML file")
 	cmd.Flags().BoolVar(&f.noColor, "no-color", false, "no colours (also when NO_COLOR is set)")
+	cmd.Flags().BoolVar(&f.reconnect, "reconnect", false, "reconnect after a drop or a failed dial, with backoff (1s, 2s, 4s … 30s)")
 	cmd.Flags().IntVar(&f.maxFrames, "max-frames", 0, "keep only about the last N frames in memory (a recording still gets them all); 0 keeps all")
 }
 
 // options builds the TUI options; it validates the theme flags.
 func (f *uiFlags) options(cfg session.Config, env Env) (ui.Options, error) {
 	opts := ui.Options{Config: cfg, Theme: f.theme, NoColor: f.noColor || env.Getenv("NO_COLOR") != "", StateDir: ui.StateDir(env.Getenv),
-		Redact: capture.NewRedactor(nil, false), MaxFrames: f.maxFrames}
+		Redact: capture.NewRedactor(nil, false), MaxFrames: f.maxFrames, Reconnect: f.reconnect}
 	if f.maxFrames < 0 {
 		return opts, usageErr("--max-frames must not be negative")
 	}

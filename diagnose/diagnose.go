@@ -268,6 +268,10 @@ func closeFindings(ev Evidence) []Finding {
 		return []Finding{{ID: "abnormal-close", Severity: Error, Title: "The connection dropped without a close frame (1006)",
 			Detail: fmt.Sprintf("%s after %s", sc.Detail, after),
 			Fix:    "Check the server's and proxies' logs at that time: a crash, a restart or a proxy reload ends connections this way."}}
+	case session.CausePingTimeout:
+		return []Finding{{ID: "ping-timeout", Severity: Error, Title: "Pings went unanswered: the connection was half-open",
+			Detail: sc.Detail,
+			Fix:    "Something on the path dropped the connection without telling either side (a NAT or proxy idle timeout, a failover). Keep the connection busier than that timeout, and make the app ping as well."}}
 	case session.CauseTooBig:
 		return []Finding{{ID: "message-too-big", Severity: Warn, Title: "A message exceeded --max-message-size",
 			Detail: sc.Detail, Fix: "Raise --max-message-size if such messages are expected."}}

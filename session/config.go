@@ -47,12 +47,15 @@ type Config struct {
 	// connection with 1009.
 	MaxMessageSize int64
 	PingInterval   time.Duration // 0: no pings
-	NoAutoPong     bool          // do not answer the server's pings
-	Proxy          string        // http://, https://, socks5://, socks5h:// with optional user:pass
-	NoProxy        bool          // ignore proxy environment variables
-	ConnectTo      []string      // curl's HOST1:PORT1:HOST2:PORT2
-	Resolve        []string      // curl's HOST:PORT:ADDR
-	Follow         bool          // follow redirects (up to MaxRedirects)
+	// PongTimeout is how long a keepalive ping may go unanswered before the
+	// connection counts as dead (half-open); default twice PingInterval.
+	PongTimeout time.Duration
+	NoAutoPong  bool     // do not answer the server's pings
+	Proxy       string   // http://, https://, socks5://, socks5h:// with optional user:pass
+	NoProxy     bool     // ignore proxy environment variables
+	ConnectTo   []string // curl's HOST1:PORT1:HOST2:PORT2
+	Resolve     []string // curl's HOST:PORT:ADDR
+	Follow      bool     // follow redirects (up to MaxRedirects)
 	// Getenv reads proxy environment variables; nil means none are read,
 	// so a library caller opts in explicitly (the CLI passes os.Getenv).
 	Getenv func(string) string
@@ -74,6 +77,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.CloseTimeout <= 0 {
 		c.CloseTimeout = 3 * time.Second
+	}
+	if c.PongTimeout <= 0 {
+		c.PongTimeout = 2 * c.PingInterval
 	}
 	if c.UserAgent == "" {
 		c.UserAgent = "wscope"

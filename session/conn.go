@@ -43,7 +43,9 @@ type Conn struct {
 	closeSent  atomic.Bool
 	localClose atomic.Bool
 	aborted    atomic.Bool
+	pingDead   atomic.Bool // the keepalive found no answer
 	lastRTT    atomic.Int64
+	lastPong   atomic.Int64 // nanoseconds since start of the last pong
 }
 
 func newConn(ws *websocket.Conn, hs *Handshake, cfg Config) *Conn {
@@ -226,6 +228,7 @@ func (c *Conn) onPing(data string) error {
 
 func (c *Conn) onPong(data string) error {
 	e := Event{Kind: EventFrame, Frame: newFrame(Recv, OpPong, []byte(data), 0)}
+	c.lastPong.Store(int64(time.Since(c.start)))
 	if rest, ok := strings.CutPrefix(data, pingPrefix); ok {
 		if sent, err := strconv.ParseInt(rest, 10, 64); err == nil {
 			e.RTT = e.Frame.Time.Sub(c.start) - time.Duration(sent)
@@ -260,6 +263,7 @@ func (c *Conn) onClose(code int, text string) error {
 func (c *Conn) pingLoop(every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
+	var unanswered time.Duration = -1 // when the oldest unanswered ping went out
 	for {
 		select {
 		case <-c.done:
@@ -267,6 +271,18 @@ func (c *Conn) pingLoop(every time.Duration) {
 		case <-t.C:
 			if c.closeSent.Load() {
 				return
+			}
+			now := time.Since(c.start)
+			if unanswered >= 0 && time.Duration(c.lastPong.Load()) >= unanswered {
+				unanswered = -1 // answered
+			}
+			if unanswered >= 0 && now-unanswered >= c.cfg.PongTimeout {
+				c.pingDead.Store(true)
+				c.Abort()
+				return
+			}
+			if unanswered < 0 {
+				unanswered = now
 			}
 			payload := []byte(pingPrefix + strconv.FormatInt(int64(time.Since(c.start)), 10))
 			c.writeAndEmit(func() error {
@@ -322,6 +338,9 @@ func (c *Conn) finish(err error) {
 		if ce.Text != "" {
 			sc.Detail += fmt.Sprintf(" %q", ce.Text)
 		}
+	case c.pingDead.Load():
+		sc.Cause, sc.Code = CausePingTimeout, websocket.CloseAbnormalClosure
+		sc.Detail = fmt.Sprintf("no pong within %s: the connection is half-open (a proxy or NAT dropped it) or the server is stuck; wscope dropped it", c.cfg.PongTimeout)
 	case c.aborted.Load():
 		sc.Cause, sc.Code = CauseLocalAbort, websocket.CloseAbnormalClosure
 		sc.Detail = "wscope dropped the connection"

@@ -136,6 +136,12 @@ func classify(err error, hs *Handshake, timeout time.Duration, phase string) *Er
 			return tlsError(pe)
 		}
 	}
+	var tooLarge *errHeadTooLarge
+	if errors.As(err, &tooLarge) {
+		return &Error{Class: ClassProtocol, Err: err,
+			Msg:  safe(fmt.Sprintf("refused the answer of %s: %v", hs.ConnectAddr, tooLarge)),
+			Hint: "a real WebSocket server answers with a few headers; this one is broken or hostile"}
+	}
 	if errors.Is(err, websocket.ErrBadHandshake) && hs.Status != 0 && hs.Status != 101 {
 		return statusError(hs)
 	}

@@ -286,3 +286,20 @@ func TestProxySelectionLikeCurl(t *testing.T) {
 		t.Errorf("ALL_PROXY fallback: %v", p)
 	}
 }
+
+func TestHugeOrEndlessResponseHeadsAreRefused(t *testing.T) {
+	for name, resp := range map[string]string{
+		"many headers": "HTTP/1.1 101 Switching Protocols\r\n" + strings.Repeat("X-A: b\r\n", 5000) + "\r\n",
+		"huge header":  "HTTP/1.1 101 Switching Protocols\r\nX-Big: " + strings.Repeat("a", 3<<20) + "\r\n\r\n",
+		"endless head": "HTTP/1.1 200 OK\r\n" + strings.Repeat("X-Endless: yes\r\n", 200000),
+	} {
+		rs := startRawServer(t, func(string) string { return resp })
+		e, chain := dialErr(t, Config{URL: rs.url("/"), Timeout: 5 * time.Second})
+		if e.Class != ClassProtocol || !strings.Contains(e.Msg, "refused the answer") {
+			t.Errorf("%s: %s %s", name, e.Class, e.Line())
+		}
+		if n := len(chain[0].ResponseRaw); n > maxTapRecord {
+			t.Errorf("%s: kept %d bytes of the head", name, n)
+		}
+	}
+}

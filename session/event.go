@@ -129,10 +129,11 @@ const (
 	CauseTooBig            // a message exceeded --max-message-size (1009)
 	CauseLocalAbort        // wscope dropped the connection (no answer to its close, or aborted)
 	CauseProtocol          // the server broke the framing rules (1002)
+	CausePingTimeout       // no pong came back in time: half-open or stuck
 )
 
 func (c Cause) String() string {
-	return [...]string{"", "remote close", "local close", "abnormal", "read error", "message too big", "local abort", "protocol error"}[c]
+	return [...]string{"", "remote close", "local close", "abnormal", "read error", "message too big", "local abort", "protocol error", "ping timeout"}[c]
 }
 
 // Clean reports whether the close handshake completed.

@@ -1,9 +1,12 @@
 package session
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -224,5 +227,53 @@ func TestConcurrentSendsAreSafe(t *testing.T) {
 	}
 	for g := 0; g < 4; g++ {
 		<-done
+	}
+}
+
+// TestHalfOpenIsFoundByPingTimeout: a server that completes the handshake
+// and then neither reads nor answers (a half-open connection looks the
+// same from the client) is declared dead when pongs stop coming.
+func TestHalfOpenIsFoundByPingTimeout(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		br := bufio.NewReader(c)
+		key := ""
+		for {
+			line, err := br.ReadString('\n')
+			if err != nil {
+				return
+			}
+			if k, ok := strings.CutPrefix(line, "Sec-WebSocket-Key: "); ok {
+				key = strings.TrimSpace(k)
+			}
+			if line == "\r\n" {
+				break
+			}
+		}
+		fmt.Fprintf(c, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n\r\n", acceptFor(key))
+		time.Sleep(5 * time.Second) // silent, never reads: no pongs
+	}()
+	c := dial(t, Config{URL: "ws://" + ln.Addr().String() + "/", PingInterval: 50 * time.Millisecond})
+	sc, frames := closedState(t, c)
+	if sc.Cause != CausePingTimeout || !strings.Contains(sc.Detail, "half-open") {
+		t.Fatalf("state %+v", sc)
+	}
+	pings := 0
+	for _, f := range frames {
+		if f.Op == OpPing && f.Dir == Send {
+			pings++
+		}
+	}
+	if pings < 2 {
+		t.Fatalf("%d pings before giving up", pings)
 	}
 }

@@ -2,6 +2,7 @@ package session
 
 import (
 	"bytes"
+	"fmt"
 	"net"
 	"sync/atomic"
 	"time"
@@ -10,6 +11,24 @@ import (
 // maxTapRecord bounds what the tap keeps of each direction, so a hostile
 // server cannot make the handshake capture grow without limit.
 const maxTapRecord = 1 << 20
+
+// Limits on a response head: a real server's is a few hundred bytes; a
+// hostile or broken one must not make wscope buffer megabytes (Go's HTTP
+// parser itself has no limit).
+const (
+	MaxResponseHead    = 64 << 10
+	MaxResponseHeaders = 500
+)
+
+// errHeadTooLarge ends a handshake whose response head breaks the limits.
+type errHeadTooLarge struct{ size, lines int }
+
+func (e *errHeadTooLarge) Error() string {
+	if e.lines > MaxResponseHeaders {
+		return fmt.Sprintf("the response head has more than %d header lines", MaxResponseHeaders)
+	}
+	return fmt.Sprintf("the response head is larger than %d KiB", MaxResponseHead>>10)
+}
 
 // tapConn records the bytes of the opening handshake as they cross the
 // wire, so wscope can show exactly what was sent and received (gorilla
@@ -40,8 +59,12 @@ func (t *tapConn) Read(p []byte) (int, error) {
 			t.read.Write(p[:n])
 		}
 		if t.headAt.IsZero() {
-			if _, ok := splitHead(t.read.Bytes()); ok {
+			head, ok := splitHead(t.read.Bytes())
+			if ok {
 				t.headAt = time.Now()
+			}
+			if lines := bytes.Count(head, []byte("\n")); len(head) > MaxResponseHead || lines > MaxResponseHeaders+1 {
+				return 0, &errHeadTooLarge{size: len(head), lines: lines - 1}
 			}
 		}
 	}

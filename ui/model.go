@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -38,6 +39,9 @@ type Options struct {
 	// MaxFrames keeps only about the last N frames in memory (0: all); a
 	// recording, when on, still gets every frame.
 	MaxFrames int
+	// Reconnect redials after a connection drops or a dial fails, with
+	// exponential backoff, marking each attempt in the log.
+	Reconnect bool
 }
 
 type focusArea int
@@ -148,6 +152,8 @@ type Model struct {
 	toastErr  bool
 	cmdCycle  int
 	persist   persisted
+
+	retries int // reconnect attempts since the last successful open
 
 	rec     *capture.Recorder // the recording in progress, if any
 	feed    *feed             // the current connection's feed
@@ -317,6 +323,11 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.updateRate()
 		m.checkRecording()
 		return m, m.tick()
+	case reconnectMsg:
+		if msg.id != m.connID || m.state != session.StateClosed {
+			return m, nil // the user reconnected or quit meanwhile
+		}
+		return m, m.connect()
 	case replayDoneMsg:
 		m.onReplayDone(msg.res)
 		return m, nil
@@ -448,7 +459,10 @@ func (m *Model) onDialed(msg dialedMsg) tea.Cmd {
 		m.hs.Set(msg.chain, se, diagnose.Diagnose(diagnose.Evidence{Chain: msg.chain, DialErr: se, Subprotos: m.cfg.Subprotocols}))
 		m.right = tabHandshake
 		m.log.AddNote("✗ "+se.Msg, now)
-		return nil
+		if se.Class == session.ClassUsage {
+			return nil
+		}
+		return m.scheduleReconnect()
 	}
 	m.conn = msg.conn
 	m.feed = msg.feed
@@ -514,9 +528,34 @@ func (m *Model) onEvents(msg eventsMsg) tea.Cmd {
 	msg.feed.recycle(msg.events)
 	m.syncDetail()
 	if msg.done {
+		if m.closed != nil && !m.closed.Cause.Clean() && m.closed.Cause != session.CauseLocalAbort {
+			return m.scheduleReconnect()
+		}
 		return nil
 	}
 	return msg.feed.next()
+}
+
+// reconnectMsg fires a scheduled reconnect for connection id.
+type reconnectMsg struct{ id int }
+
+// backoff is the wait before reconnect attempt n (1-based): 1s, 2s, 4s,
+// … up to 30s.
+func backoff(n int) time.Duration {
+	d := time.Second << min(n-1, 5)
+	return min(d, 30*time.Second)
+}
+
+// scheduleReconnect plans the next attempt when --reconnect is on.
+func (m *Model) scheduleReconnect() tea.Cmd {
+	if !m.opts.Reconnect || m.opts.Recording != nil {
+		return nil
+	}
+	m.retries++
+	wait := backoff(m.retries)
+	m.log.AddNote(fmt.Sprintf("reconnecting in %s (attempt %d)", wait, m.retries), m.common.Now())
+	id := m.connID
+	return tea.Tick(wait, func(time.Time) tea.Msg { return reconnectMsg{id: id} })
 }
 
 func (m *Model) onState(sc *session.StateChange) {
@@ -526,6 +565,9 @@ func (m *Model) onState(sc *session.StateChange) {
 	}
 	m.closed = sc
 	m.conn = nil
+	if sc.Time.Sub(m.stats.openedAt) >= 10*time.Second {
+		m.retries = 0 // it was up for a while: start the backoff over
+	}
 	m.log.AddNote("closed: "+sc.Detail, sc.Time)
 	ev := diagnose.Evidence{Chain: m.chain, Closed: sc, OpenedAt: m.stats.openedAt, LastFrameAt: m.stats.lastFrame, Subprotos: m.cfg.Subprotocols}
 	m.hs.SetFindings(diagnose.Diagnose(ev))

@@ -500,3 +500,31 @@ func TestMaxFramesKeepsARing(t *testing.T) {
 		}
 	}
 }
+
+func TestReconnectWithBackoff(t *testing.T) {
+	if backoff(1) != time.Second || backoff(2) != 2*time.Second || backoff(3) != 4*time.Second || backoff(10) != 30*time.Second {
+		t.Fatal("backoff is not 1s, 2s, 4s … 30s")
+	}
+	srv, err := serve.Start(serve.Options{Addr: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	// The server drops every connection at once without a close frame.
+	m := New(Options{Config: session.Config{URL: srv.URL("/close?abrupt=1")}, Theme: "dark", NoBgQuery: true, Reconnect: true})
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(120, 30), teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.Ascii)))
+	time.Sleep(1800 * time.Millisecond) // the first retry comes after 1s
+	tm.Send(tea.KeyPressMsg{Code: 'q', Text: "q"})
+	tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
+	final := tm.FinalModel(t).(*Model)
+	var notes []string
+	for i := final.log.frames.First(); i < final.log.Len(); i++ {
+		if f := final.log.frames.At(i); f.Op == opNote {
+			notes = append(notes, string(f.Payload))
+		}
+	}
+	joined := strings.Join(notes, " | ")
+	if !strings.Contains(joined, "reconnecting in 1s (attempt 1)") || !strings.Contains(joined, "reconnected to") || final.connID < 2 {
+		t.Fatalf("notes: %s (connections %d)", joined, final.connID)
+	}
+}
