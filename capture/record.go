@@ -40,13 +40,17 @@ type Recorder struct {
 // Create starts a recording at path (mode 0600, replacing a file there).
 // The header's URL and handshake are redacted unless redact is off.
 func Create(path string, hdr Header, redact *Redactor) (*Recorder, error) {
+	_, statErr := os.Lstat(path)
+	created := errors.Is(statErr, os.ErrNotExist)
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("cannot create recording: %w", err)
 	}
-	if err := f.Chmod(0o600); err != nil { // an existing file keeps its mode otherwise
-		f.Close()
-		return nil, fmt.Errorf("cannot restrict recording to mode 0600: %w", err)
+	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+		if err := f.Chmod(0o600); err != nil { // an existing file keeps its mode otherwise
+			f.Close()
+			return nil, fmt.Errorf("cannot restrict recording to mode 0600: %w", err)
+		}
 	}
 	hdr.Format, hdr.Version = FormatName, FormatVersion
 	if hdr.Source == "" {
@@ -71,7 +75,9 @@ func Create(path string, hdr Header, redact *Redactor) (*Recorder, error) {
 	r.flushLocked()
 	if r.err != nil {
 		f.Close()
-		os.Remove(path)
+		if created {
+			os.Remove(path) // only what this call created: never a device or a file the user had
+		}
 		return nil, r.err
 	}
 	go r.flusher()

@@ -21,6 +21,7 @@ type connFlags struct {
 	timeout      time.Duration
 	maxMessage   int64
 	pingInterval time.Duration
+	pongTimeout  time.Duration
 	noAutoPong   bool
 	proxy        string
 	noProxy      bool
@@ -42,6 +43,7 @@ func (f *connFlags) register(fs *pflag.FlagSet) {
 	fs.DurationVar(&f.timeout, "timeout", session.DefaultTimeout, "handshake timeout (DNS to response)")
 	fs.Int64Var(&f.maxMessage, "max-message-size", session.DefaultMaxMessageSize, "largest message accepted, in bytes; bigger ones close with 1009")
 	fs.DurationVar(&f.pingInterval, "ping-interval", 0, "send a ping this often and measure RTT (0: off)")
+	fs.DurationVar(&f.pongTimeout, "pong-timeout", 0, "with --ping-interval: declare the connection dead (half-open) when a ping goes unanswered this long (default twice the interval)")
 	fs.BoolVar(&f.noAutoPong, "no-auto-pong", false, "do not answer the server's pings (to test its timeouts)")
 	fs.StringVar(&f.proxy, "proxy", "", "forward proxy: http://, https://, socks5:// or socks5h://, with user:pass@ if needed")
 	fs.BoolVar(&f.noProxy, "no-proxy", false, "ignore HTTP_PROXY/HTTPS_PROXY/ALL_PROXY/NO_PROXY")
@@ -56,7 +58,7 @@ func (f *connFlags) config(url string, env Env) (session.Config, error) {
 		URL: url, Origin: f.origin, Subprotocols: f.subprotocols, Cookie: f.cookie,
 		Insecure: f.insecure, CACertFile: f.cacert, CertFile: f.cert, KeyFile: f.key,
 		Compress: f.compress, Timeout: f.timeout, MaxMessageSize: f.maxMessage,
-		PingInterval: f.pingInterval, NoAutoPong: f.noAutoPong, Proxy: f.proxy, NoProxy: f.noProxy,
+		PingInterval: f.pingInterval, PongTimeout: f.pongTimeout, NoAutoPong: f.noAutoPong, Proxy: f.proxy, NoProxy: f.noProxy,
 		ConnectTo: f.connectTo, Resolve: f.resolve, Follow: f.follow, Getenv: env.Getenv,
 		UserAgent: "wscope/" + Version,
 	}

@@ -3,7 +3,11 @@ package probe
 import (
 	"bytes"
 	"context"
+	"crypto/sha1"
+	"encoding/base64"
 	"encoding/json"
+	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -187,5 +191,54 @@ func TestProbeRecordsTheSession(t *testing.T) {
 	}
 	if r := Run(context.Background(), Options{Session: session.Config{URL: url(s, "/echo")}, Record: "/nonexistent/dir/x.jsonl", Redact: capture.NewRedactor(nil, false)}); r.ExitCode() != 2 || !strings.Contains(r.Error, "cannot create recording") {
 		t.Fatalf("bad --record path: exit %d %q", r.ExitCode(), r.Error)
+	}
+}
+
+// TestHostileHeadersAreEscaped: a server whose handshake carries bidi and
+// C1 controls in header values (Go's parser lets bytes >= 0x80 through).
+func TestHostileHeadersAreEscaped(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		buf := make([]byte, 4096)
+		n, _ := c.Read(buf)
+		key := ""
+		for _, l := range strings.Split(string(buf[:n]), "\r\n") {
+			if k, ok := strings.CutPrefix(l, "Sec-WebSocket-Key: "); ok {
+				key = k
+			}
+		}
+		h := sha1.Sum([]byte(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"))
+		fmt.Fprintf(c, "HTTP/1.1 101 Switching \u202eProtocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: %s\r\nX-Evil: a\u202eb\u009b31mc\r\n\r\n",
+			base64.StdEncoding.EncodeToString(h[:]))
+		// A close frame with a hostile reason.
+		reason := "\u009b2J\u202e"
+		c.Write(append([]byte{0x88, byte(2 + len(reason)), 0x0f, 0xa0}, reason...))
+		time.Sleep(300 * time.Millisecond)
+	}()
+	r := Run(context.Background(), Options{Session: session.Config{URL: "ws://" + ln.Addr().String() + "/"}, Wait: time.Second})
+	var out bytes.Buffer
+	r.WriteText(&out)
+	text := out.String()
+	for _, bad := range []string{"\u202e", "\u009b"} {
+		if strings.Contains(text, bad) {
+			t.Fatalf("raw %q in the report:\n%s", bad, text)
+		}
+	}
+	if !strings.Contains(text, `X-Evil: a\u202eb\u009b31mc`) || !strings.Contains(text, `\u009b2J\u202e`) {
+		t.Fatalf("escaped forms missing:\n%s", text)
+	}
+	var js bytes.Buffer
+	r.WriteJSON(&js)
+	if !json.Valid(js.Bytes()) {
+		t.Fatal("JSON report is not valid")
 	}
 }

@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/wscope/wscope/termsafe"
 )
 
 // DefaultAddr is where serve listens unless told otherwise: loopback only.
@@ -188,7 +190,7 @@ func (s *Server) upgrade(w http.ResponseWriter, r *http.Request, subprotocol str
 	s.conns[c] = struct{}{}
 	s.wg.Add(1)
 	s.mu.Unlock()
-	s.logf("open  %s %s", r.RemoteAddr, r.URL.Path)
+	s.logf("open  %s %s", r.RemoteAddr, termsafe.Line(r.URL.Path))
 	return c
 }
 
@@ -198,6 +200,6 @@ func (s *Server) done(c *websocket.Conn, r *http.Request) {
 	s.mu.Lock()
 	delete(s.conns, c)
 	s.mu.Unlock()
-	s.logf("close %s %s", r.RemoteAddr, r.URL.Path)
+	s.logf("close %s %s", r.RemoteAddr, termsafe.Line(r.URL.Path))
 	s.wg.Done()
 }

@@ -142,6 +142,11 @@ func classify(err error, hs *Handshake, timeout time.Duration, phase string) *Er
 			Msg:  safe(fmt.Sprintf("refused the answer of %s: %v", hs.ConnectAddr, tooLarge)),
 			Hint: "a real WebSocket server answers with a few headers; this one is broken or hostile"}
 	}
+	if len(hs.ResponseRaw) > 0 && hs.Status != 0 && !errors.Is(err, websocket.ErrBadHandshake) {
+		return &Error{Class: ClassProtocol, Err: err,
+			Msg:  safe(fmt.Sprintf("server answered %q but the response is not valid HTTP: %v", hs.StatusLine, err)),
+			Hint: "a header holds characters HTTP does not allow; the raw response is in the handshake capture"}
+	}
 	if errors.Is(err, websocket.ErrBadHandshake) && hs.Status != 0 && hs.Status != 101 {
 		return statusError(hs)
 	}
@@ -152,11 +157,6 @@ func classify(err error, hs *Handshake, timeout time.Duration, phase string) *Er
 		return &Error{Class: ClassNetwork, Err: err,
 			Msg:  safe(fmt.Sprintf("%s closed the connection before answering the upgrade request", hs.ConnectAddr)),
 			Hint: "the server or a proxy dropped the request; is this an HTTP server, and does ws:// vs wss:// match the port?"}
-	}
-	if len(hs.ResponseRaw) > 0 && hs.Status != 0 && !errors.Is(err, websocket.ErrBadHandshake) {
-		return &Error{Class: ClassProtocol, Err: err,
-			Msg:  safe(fmt.Sprintf("server answered %q but the response is not valid HTTP: %v", hs.StatusLine, err)),
-			Hint: "a header holds characters HTTP does not allow; the raw response is in the handshake capture"}
 	}
 	if strings.Contains(err.Error(), "malformed HTTP") {
 		return &Error{Class: ClassProtocol, Err: err,

@@ -528,3 +528,52 @@ func TestReconnectWithBackoff(t *testing.T) {
 		t.Fatalf("notes: %s (connections %d)", joined, final.connID)
 	}
 }
+
+// TestHostileHandshakeAndCloseAreEscaped: header values, the close reason
+// and a recording's URL come from the network or a file; none may reach
+// the terminal raw.
+func TestHostileHandshakeAndCloseAreEscaped(t *testing.T) {
+	m := newTestModel(t, "dark", 140, 40)
+	hs := m.chain[0]
+	hs.Response = append(hs.Response, session.Header{Name: "X-Evil", Value: "a\u202eb\u009b31mc\x1b]0;t\x07"})
+	hs.ResponseRaw = []byte("HTTP/1.1 101 Switching Protocols\r\nX-Evil: a\u202eb\u009b31mc\x1b]0;t\x07\r\n\r\n")
+	m.hs.Invalidate()
+	m.Update(eventsMsg{id: 1, feed: testFeed(), done: true, events: []session.Event{{Kind: session.EventState, State: &session.StateChange{
+		State: session.StateClosed, Time: epoch, Cause: session.CauseRemoteClose, Code: 4000,
+		Detail: "closed cleanly by the server: 4000 \"\x1b]52;c;cHduZWQ=\x07\""}}}})
+	for _, view := range []func(){func() {}, func() { press(m, "h") }, func() { press(m, "v") }} {
+		view()
+		out := m.render()
+		for _, bad := range []string{"\u202e", "\u009b", "\x1b]", "\x07"} {
+			if strings.Contains(out, bad) {
+				t.Fatalf("raw %q reached the screen:\n%q", bad, out)
+			}
+		}
+	}
+	if s := plain(m); !strings.Contains(s, `a\u202eb\u009b31mc\x1b]0;t\x07`) {
+		t.Fatalf("the escaped header is not shown:\n%s", s)
+	}
+}
+
+// TestRecordingToAFullDiskKeepsTheSession: the error shows, the session
+// goes on.
+func TestRecordingToAFullDiskKeepsTheSession(t *testing.T) {
+	if _, err := os.Stat("/dev/full"); err != nil {
+		t.Skip("no /dev/full on this system")
+	}
+	srv, err := serve.Start(serve.Options{Addr: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	m := New(Options{Config: session.Config{URL: srv.URL("/echo")}, Theme: "dark", NoBgQuery: true, Now: time.Now,
+		Record: "/dev/full", Redact: capture.NewRedactor(nil, false)})
+	m.Update(tea.WindowSizeMsg{Width: 120, Height: 30})
+	m.Update(m.connect()())
+	if m.state != session.StateOpen || !strings.Contains(m.toast, "no space left") || m.rec != nil {
+		t.Fatalf("state %s toast %q", m.state, m.toast)
+	}
+	if err := m.conn.SendText("still works"); err != nil {
+		t.Fatal(err)
+	}
+}
