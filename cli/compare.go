@@ -61,6 +61,7 @@ func newCompareCmd(env Env) *cobra.Command {
 		asJSON bool
 		report bool
 		uf     uiFlags
+		rf     recordFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "compare A B",
@@ -104,7 +105,7 @@ func newCompareCmd(env Env) *cobra.Command {
 					Theme: o.Theme, NoColor: o.NoColor}))
 			}
 			opts := func(cfg session.Config) probe.Options {
-				o := probe.Options{Session: cfg, Count: count, Wait: wait, Idle: idle}
+				o := probe.Options{Session: cfg, Count: count, Wait: wait, Idle: idle, Redact: rf.redactor()}
 				if count > 0 && !cmd.Flags().Changed("wait") {
 					o.Wait = 30 * time.Second
 				}
@@ -145,6 +146,8 @@ func newCompareCmd(env Env) *cobra.Command {
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON document")
 	cmd.Flags().BoolVar(&report, "report", false, "print the side-by-side report even in a terminal (default there: the split view)")
 	uf.register(cmd)
+	cmd.Flags().StringArrayVar(&rf.redact, "redact", nil, "also hide this header's value in the report (repeatable)")
+	cmd.Flags().BoolVar(&rf.noRedact, "no-redact", false, "show secrets (Authorization, cookies, tokens) as sent")
 	return cmd
 }
 

@@ -31,6 +31,7 @@ type Options struct {
 	KeepFrames int
 	// Record, when set, writes the session to this file as it happens.
 	Record string
+	// Redact hides secrets in the recording and in the report (nil: none).
 	Redact *capture.Redactor
 }
 
@@ -62,6 +63,7 @@ func Run(ctx context.Context, opts Options) *Report {
 		ev.DialErr = se
 		r.Findings = nonNil(diagnose.Diagnose(ev))
 		r.Elapsed = time.Since(start)
+		r.redact(opts.Redact)
 		return r
 	}
 
@@ -123,6 +125,7 @@ func Run(ctx context.Context, opts Options) *Report {
 	}
 	r.Findings = nonNil(diagnose.Diagnose(ev))
 	r.Elapsed = time.Since(start)
+	r.redact(opts.Redact)
 	return r
 }
 

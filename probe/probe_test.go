@@ -242,3 +242,23 @@ func TestHostileHeadersAreEscaped(t *testing.T) {
 		t.Fatal("JSON report is not valid")
 	}
 }
+
+func TestReportRedactsSecretsByDefault(t *testing.T) {
+	s := server(t)
+	o := Options{Session: session.Config{URL: url(s, "/echo?token=hunter2&room=1"),
+		Headers: []session.Header{{Name: "Authorization", Value: "Bearer hunter2"}}, Cookie: "sid=hunter2"}, Wait: 100 * time.Millisecond}
+	o.Redact = capture.NewRedactor(nil, false)
+	r := Run(context.Background(), o)
+	var text, js bytes.Buffer
+	r.WriteText(&text)
+	r.WriteJSON(&js)
+	for name, out := range map[string]string{"text": text.String(), "json": js.String()} {
+		if strings.Contains(out, "hunter2") || !strings.Contains(out, "room=1") {
+			t.Errorf("%s report: secret shown or too much hidden:\n%s", name, out)
+		}
+	}
+	o.Redact = capture.NewRedactor(nil, true)
+	if r := Run(context.Background(), o); !strings.Contains(r.Request.Raw, "Bearer hunter2") {
+		t.Fatal("--no-redact hid the header")
+	}
+}

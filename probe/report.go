@@ -2,9 +2,11 @@ package probe
 
 import (
 	"encoding/base64"
+	"strings"
 	"time"
 	"unicode/utf8"
 
+	"github.com/wscope/wscope/capture"
 	"github.com/wscope/wscope/diagnose"
 	"github.com/wscope/wscope/session"
 )
@@ -154,6 +156,32 @@ func newReport(url string, chain []*session.Handshake) *Report {
 	t := hs.Timings
 	r.TimingsMS = Timings{DNS: ms(t.DNS), Connect: ms(t.Connect), ProxyConnect: ms(t.ProxyConnect), TLS: ms(t.TLS), Upgrade: ms(t.Upgrade), Total: ms(t.Total)}
 	return r
+}
+
+// redact hides secrets in what the report shows of the handshake and the
+// proxy exchange (Authorization, cookies, credential-like query
+// parameters), as recordings do. The report is printed to terminals and CI
+// logs; --no-redact shows everything as sent.
+func (r *Report) redact(red *capture.Redactor) {
+	if !red.Enabled() {
+		return
+	}
+	r.URL = red.URL(r.URL)
+	for i := range r.Redirects {
+		r.Redirects[i].URL = red.URL(r.Redirects[i].URL)
+	}
+	for _, m := range []*HTTPMessage{r.Request, r.Response} {
+		if m != nil {
+			m.Raw = string(red.RawHead([]byte(m.Raw)))
+			m.StartLine, _, _ = strings.Cut(m.Raw, "\r\n")
+			m.Headers = red.Headers(m.Headers)
+		}
+	}
+	if r.Proxy != nil {
+		p := *r.Proxy
+		p.Request = string(red.RawHead([]byte(p.Request)))
+		r.Proxy = &p
+	}
 }
 
 func (r *Report) setError(e *session.Error) {
