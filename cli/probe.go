@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/wscope/wscope/probe"
+	"github.com/wscope/wscope/protocol"
 	"github.com/wscope/wscope/session"
 )
 
@@ -22,6 +23,7 @@ func newProbeCmd(env Env) *cobra.Command {
 		asJSON    bool
 		quiet     bool
 		rf        recordFlags
+		pf        protoFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "probe URL",
@@ -61,6 +63,10 @@ func newProbeCmd(env Env) *cobra.Command {
 				opts.Sends = append(opts.Sends, probe.Message{Op: op, Payload: data})
 			}
 			opts.Record, opts.Redact = rf.path, rf.redactor()
+			if opts.Protocol, opts.ProtocolForced, err = protocol.Parse(pf.name); err != nil {
+				return usageErr("%v", err)
+			}
+			opts.AutoHeartbeat = pf.autoHeartbeat
 			if quiet {
 				opts.KeepFrames = 1 // counts stay exact; the frame list is not printed
 			}
@@ -91,5 +97,6 @@ func newProbeCmd(env Env) *cobra.Command {
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON document (schema in docs/json.md)")
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "print a one-line summary instead of the report")
 	rf.register(cmd)
+	pf.register(cmd)
 	return cmd
 }

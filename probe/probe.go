@@ -10,6 +10,7 @@ import (
 
 	"github.com/wscope/wscope/capture"
 	"github.com/wscope/wscope/diagnose"
+	"github.com/wscope/wscope/protocol"
 	"github.com/wscope/wscope/session"
 )
 
@@ -33,6 +34,11 @@ type Options struct {
 	Record string
 	// Redact hides secrets in the recording and in the report (nil: none).
 	Redact *capture.Redactor
+	// Protocol forces an application protocol (ProtocolForced); otherwise
+	// it is detected. AutoHeartbeat answers the protocol's heartbeats.
+	Protocol       protocol.Name
+	ProtocolForced bool
+	AutoHeartbeat  bool
 }
 
 // DefaultWait is how long a probe waits when neither --wait nor --count is given.
@@ -68,6 +74,16 @@ func Run(ctx context.Context, opts Options) *Report {
 	}
 
 	c := newCollector(r, opts)
+	hs := conn.Handshake()
+	path := ""
+	if u, err := session.NormalizeURL(hs.URL); err == nil {
+		path = u.Path
+	}
+	c.tracker = protocol.NewTracker(opts.Protocol, opts.ProtocolForced, path, hs.Checks.Subprotocol, time.Now())
+	if opts.AutoHeartbeat {
+		c.keeper = protocol.NewKeeper(conn, c.tracker.Protocol())
+		defer c.keeper.Stop()
+	}
 	if opts.Record != "" {
 		rec, err := capture.Create(opts.Record, capture.Header{URL: conn.Handshake().URL, Started: start,
 			Handshake: capture.HandshakeRecordOf(conn.Handshake())}, opts.Redact)
@@ -124,6 +140,8 @@ func Run(ctx context.Context, opts Options) *Report {
 		ev.Closed = c.closed // our own close went unanswered: still worth a finding
 	}
 	r.Findings = nonNil(diagnose.Diagnose(ev))
+	r.Protocol = string(c.tracker.Protocol())
+	r.Findings = append(r.Findings, c.tracker.Findings(time.Now())...)
 	r.Elapsed = time.Since(start)
 	r.redact(opts.Redact)
 	return r
@@ -147,6 +165,8 @@ type collector struct {
 	lastFrameAt  time.Time
 	closed       *session.StateChange
 	rec          *capture.Recorder
+	tracker      *protocol.Tracker
+	keeper       *protocol.Keeper
 }
 
 func newCollector(r *Report, opts Options) *collector {
@@ -178,8 +198,14 @@ func (c *collector) run(events <-chan session.Event) {
 			if e.RTT > 0 {
 				c.r.RTTMS = append(c.r.RTTMS, ms(e.RTT))
 			}
+			label := c.tracker.Observe(f)
+			if c.keeper != nil {
+				c.keeper.SetProtocol(c.tracker.Protocol())
+				c.keeper.OnFrame(f)
+			}
 			if c.opts.KeepFrames == 0 || len(c.r.Frames) < c.opts.KeepFrames {
 				c.r.addFrame(f, c.openedAt, e.RTT)
+				c.r.Frames[len(c.r.Frames)-1].Label = label.String()
 			}
 			if f.Dir == session.Recv && (f.Op == session.OpText || f.Op == session.OpBinary) {
 				c.received++

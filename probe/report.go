@@ -32,6 +32,7 @@ type Report struct {
 	RTTMS       []float64              `json:"rtt_ms"`
 	Close       *Close                 `json:"close"`
 	Idle        *Idle                  `json:"idle,omitempty"`
+	Protocol    string                 `json:"protocol"`
 	Findings    []diagnose.Finding     `json:"findings"`
 	Error       string                 `json:"error"`
 	ErrorClass  string                 `json:"error_class,omitempty"`
@@ -90,6 +91,7 @@ type Frame struct {
 	Auto        bool     `json:"auto,omitempty"`
 	InvalidUTF8 bool     `json:"invalid_utf8,omitempty"`
 	RTTMS       *float64 `json:"rtt_ms,omitempty"`
+	Label       string   `json:"label,omitempty"`
 }
 
 // Counts add up every frame, also those not kept in Frames.

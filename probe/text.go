@@ -90,7 +90,11 @@ func (r *Report) WriteText(w io.Writer) error {
 		}
 	}
 	if r.Upgraded {
-		section(fmt.Sprintf("frames (sent %d, received %d, %d bytes in)", r.Counts.SentMessages, r.Counts.RecvMessages, r.Counts.RecvBytes))
+		proto := ""
+		if r.Protocol != "" {
+			proto = ", protocol " + r.Protocol
+		}
+		section(fmt.Sprintf("frames (sent %d, received %d, %d bytes in%s)", r.Counts.SentMessages, r.Counts.RecvMessages, r.Counts.RecvBytes, proto))
 		for i, f := range r.Frames {
 			if i == maxTextFrames {
 				fmt.Fprintf(&b, "  … %d more (use --json for all)\n", len(r.Frames)-maxTextFrames)
@@ -157,6 +161,9 @@ func writeFrame(b *strings.Builder, f Frame) {
 	}
 	if f.RTTMS != nil {
 		extra += fmt.Sprintf(" rtt %.2f ms", *f.RTTMS)
+	}
+	if f.Label != "" {
+		preview = "[" + termsafe.Line(f.Label) + "] " + preview
 	}
 	fmt.Fprintf(b, "  %9.1f ms %s %-6s %6d B  %s%s\n", f.OffsetMS, arrow, f.Opcode, f.Size, preview, extra)
 }

@@ -123,9 +123,15 @@ func (c *Conn) Ping(payload []byte) error { return c.Send(OpPing, payload) }
 // Pong sends an unsolicited pong with payload (at most 125 bytes).
 func (c *Conn) Pong(payload []byte) error { return c.Send(OpPong, payload) }
 
+// SendAuto sends like Send but marks the frame as sent by wscope on its
+// own (a protocol heartbeat answered for the user).
+func (c *Conn) SendAuto(op Opcode, payload []byte) error { return c.send(op, payload, FlagAuto) }
+
 // Send sends one message or control frame. The payload must not be
 // modified afterwards: the send event keeps it. Close frames go through Close.
-func (c *Conn) Send(op Opcode, payload []byte) error {
+func (c *Conn) Send(op Opcode, payload []byte) error { return c.send(op, payload, 0) }
+
+func (c *Conn) send(op Opcode, payload []byte, flags FrameFlags) error {
 	if op == OpClose {
 		code, reason := 1000, ""
 		if len(payload) >= 2 {
@@ -151,7 +157,7 @@ func (c *Conn) Send(op Opcode, payload []byte) error {
 	default:
 		return fmt.Errorf("cannot send opcode %d", op)
 	}
-	if err := c.writeAndEmit(write, Event{Kind: EventFrame, Frame: newFrame(Send, op, payload, 0)}); err != nil {
+	if err := c.writeAndEmit(write, Event{Kind: EventFrame, Frame: newFrame(Send, op, payload, flags)}); err != nil {
 		return c.sendError(err)
 	}
 	return nil
