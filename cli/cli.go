@@ -89,10 +89,12 @@ func newRoot(env Env) *cobra.Command {
 	var cf connFlags
 	var uf uiFlags
 	var rf recordFlags
-	root.RunE = rootRun(env, &cf, &uf, &rf)
+	var pf protoFlags
+	root.RunE = rootRun(env, &cf, &uf, &rf, &pf)
 	cf.register(root.Flags())
 	uf.register(root)
 	rf.register(root)
+	pf.register(root)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
 		return usageErr("%v (see --help)", err)
 	})

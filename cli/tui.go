@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/wscope/wscope/capture"
+	"github.com/wscope/wscope/protocol"
 	"github.com/wscope/wscope/serve"
 	"github.com/wscope/wscope/session"
 	"github.com/wscope/wscope/themes"
@@ -94,7 +95,7 @@ func newDemoCmd(env Env) *cobra.Command {
 }
 
 // rootRun opens the TUI on the URL, or the connect form without one.
-func rootRun(env Env, cf *connFlags, uf *uiFlags, rf *recordFlags) func(*cobra.Command, []string) error {
+func rootRun(env Env, cf *connFlags, uf *uiFlags, rf *recordFlags, pf *protoFlags) func(*cobra.Command, []string) error {
 	return func(cmd *cobra.Command, args []string) error {
 		url := ""
 		if len(args) == 1 {
@@ -112,6 +113,10 @@ func rootRun(env Env, cf *connFlags, uf *uiFlags, rf *recordFlags) func(*cobra.C
 			return err
 		}
 		opts.Record, opts.Redact = rf.path, rf.redactor()
+		if opts.Protocol, opts.ProtocolForced, err = protocol.Parse(pf.name); err != nil {
+			return usageErr("%v", err)
+		}
+		opts.AutoHeartbeat = pf.autoHeartbeat
 		return runTUI(cmd, opts)
 	}
 }

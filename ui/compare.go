@@ -123,7 +123,7 @@ func (m *CompareModel) connectBoth() tea.Cmd {
 			conn, chain, err := session.Dial(context.Background(), cfg)
 			d := dialedMsg{id: id, conn: conn, chain: chain, err: err}
 			if conn != nil {
-				d.feed = startFeed(id, conn.Events(), nil)
+				d.feed = startFeed(id, conn.Events(), nil, nil, nil)
 			}
 			return compareDialedMsg{side: side, d: d}
 		})

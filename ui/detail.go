@@ -65,6 +65,7 @@ type detailPane struct {
 	lines         []string // rendered, cached until frame, mode, width or theme change
 	shown         detailView
 	width, height int
+	labeler       func(*session.Frame) string
 }
 
 func newDetailPane(c *Common) *detailPane {
@@ -180,6 +181,11 @@ func (d *detailPane) render() []string {
 	}
 	if f.Flags&session.FlagAuto != 0 {
 		meta += " · sent automatically"
+	}
+	if d.labeler != nil {
+		if lb := d.labeler(f); lb != "" {
+			meta += " · " + termsafe.Line(lb)
+		}
 	}
 	out = append(out, st.Muted.Render(ansi.Truncate(meta, w, "…")), "")
 	view := d.mode

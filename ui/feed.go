@@ -8,6 +8,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/wscope/wscope/capture"
+	"github.com/wscope/wscope/protocol"
 	"github.com/wscope/wscope/session"
 )
 
@@ -30,6 +31,11 @@ type feed struct {
 	// rec, when set, gets every event before the UI does: recording sits
 	// on the network side of the batch, so Update never writes files.
 	rec atomic.Pointer[capture.Recorder]
+	// tracker labels frames and watches for protocol trouble; keeper
+	// answers heartbeats (--auto-heartbeat). Both run here, on the network
+	// side, so Update never parses payloads or sends.
+	tracker *protocol.Tracker
+	keeper  *protocol.Keeper
 }
 
 // eventsMsg is one batch of events from connection id. Done says the
@@ -43,8 +49,8 @@ type eventsMsg struct {
 
 // startFeed starts pumping a connection's events; rec (may be nil) is in
 // place before the first event, so a recording misses nothing.
-func startFeed(id int, events <-chan session.Event, rec *capture.Recorder) *feed {
-	f := &feed{id: id, notify: make(chan struct{}, 1)}
+func startFeed(id int, events <-chan session.Event, rec *capture.Recorder, tracker *protocol.Tracker, keeper *protocol.Keeper) *feed {
+	f := &feed{id: id, notify: make(chan struct{}, 1), tracker: tracker, keeper: keeper}
 	f.rec.Store(rec)
 	go f.pump(events)
 	return f
@@ -52,6 +58,13 @@ func startFeed(id int, events <-chan session.Event, rec *capture.Recorder) *feed
 
 func (f *feed) pump(events <-chan session.Event) {
 	for e := range events {
+		if e.Kind == session.EventFrame && f.tracker != nil {
+			f.tracker.Observe(&e.Frame)
+			if f.keeper != nil {
+				f.keeper.SetProtocol(f.tracker.Protocol())
+				f.keeper.OnFrame(&e.Frame)
+			}
+		}
 		if rec := f.rec.Load(); rec != nil {
 			if e.Kind == session.EventFrame {
 				rec.Frame(&e.Frame)

@@ -63,6 +63,8 @@ type frameLog struct {
 	relative      bool
 	start         time.Time // zero time for relative timestamps
 	width, height int
+	// labeler names a frame in its application protocol (nil: none).
+	labeler func(*session.Frame) string
 }
 
 func newFrameLog(c *Common) *frameLog {
@@ -464,6 +466,11 @@ func (l *frameLog) preview(f *session.Frame, width int) string {
 		s = payload.Preview(f.Payload, f.Op != session.OpBinary, width)
 	}
 	var tags []string
+	if l.labeler != nil {
+		if lb := l.labeler(f); lb != "" {
+			tags = append(tags, termsafe.Line(lb))
+		}
+	}
 	if f.Flags&session.FlagAuto != 0 {
 		tags = append(tags, "auto")
 	}

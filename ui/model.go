@@ -14,6 +14,7 @@ import (
 
 	"github.com/wscope/wscope/capture"
 	"github.com/wscope/wscope/diagnose"
+	"github.com/wscope/wscope/protocol"
 	"github.com/wscope/wscope/session"
 	"github.com/wscope/wscope/termsafe"
 	"github.com/wscope/wscope/themes"
@@ -42,6 +43,11 @@ type Options struct {
 	// Reconnect redials after a connection drops or a dial fails, with
 	// exponential backoff, marking each attempt in the log.
 	Reconnect bool
+	// Protocol forces an application protocol (ProtocolForced), else it is
+	// detected; AutoHeartbeat answers its heartbeats.
+	Protocol       protocol.Name
+	ProtocolForced bool
+	AutoHeartbeat  bool
 }
 
 type focusArea int
@@ -153,7 +159,9 @@ type Model struct {
 	cmdCycle  int
 	persist   persisted
 
-	retries int // reconnect attempts since the last successful open
+	retries     int               // reconnect attempts since the last successful open
+	tracker     *protocol.Tracker // the current connection's protocol tracker
+	templateIdx int
 
 	rec     *capture.Recorder // the recording in progress, if any
 	feed    *feed             // the current connection's feed
@@ -235,13 +243,14 @@ func (m *Model) Init() tea.Cmd {
 
 // dialedMsg is the outcome of a dial, tagged with the connection id.
 type dialedMsg struct {
-	id     int
-	conn   *session.Conn
-	feed   *feed
-	chain  []*session.Handshake
-	err    error
-	rec    *capture.Recorder // a recording --record started with this connection
-	recErr error
+	id      int
+	conn    *session.Conn
+	feed    *feed
+	chain   []*session.Handshake
+	err     error
+	rec     *capture.Recorder // a recording --record started with this connection
+	recErr  error
+	tracker *protocol.Tracker
 }
 
 // tickMsg refreshes time-based status (uptime, idle, rate) once a second
@@ -269,6 +278,7 @@ func (m *Model) connect() tea.Cmd {
 		recordPath = m.opts.Record
 	}
 	redact := m.opts.Redact
+	proto, forced, autoHB := m.opts.Protocol, m.opts.ProtocolForced, m.opts.AutoHeartbeat
 	return func() tea.Msg {
 		if old != nil {
 			old.Abort() // reconnect: the old connection's last events are dropped with it
@@ -281,7 +291,17 @@ func (m *Model) connect() tea.Cmd {
 					Handshake: capture.HandshakeRecordOf(conn.Handshake())}, redact)
 				msg.rec = rec
 			}
-			msg.feed = startFeed(id, conn.Events(), rec)
+			hs := conn.Handshake()
+			path := ""
+			if u, err := session.NormalizeURL(hs.URL); err == nil {
+				path = u.Path
+			}
+			msg.tracker = protocol.NewTracker(proto, forced, path, hs.Checks.Subprotocol, time.Now())
+			var keeper *protocol.Keeper
+			if autoHB {
+				keeper = protocol.NewKeeper(conn, msg.tracker.Protocol())
+			}
+			msg.feed = startFeed(id, conn.Events(), rec, msg.tracker, keeper)
 		}
 		return msg
 	}
@@ -322,6 +342,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		m.updateRate()
 		m.checkRecording()
+		m.refreshProtocolFindings()
 		return m, m.tick()
 	case reconnectMsg:
 		if msg.id != m.connID || m.state != session.StateClosed {
@@ -466,6 +487,8 @@ func (m *Model) onDialed(msg dialedMsg) tea.Cmd {
 	}
 	m.conn = msg.conn
 	m.feed = msg.feed
+	m.tracker = msg.tracker
+	m.log.labeler = m.labeler()
 	m.state = session.StateOpen
 	if msg.rec != nil {
 		m.rec = msg.rec
@@ -526,6 +549,9 @@ func (m *Model) onEvents(msg eventsMsg) tea.Cmd {
 		m.log.Append(frames)
 	}
 	msg.feed.recycle(msg.events)
+	if m.log.labeler == nil {
+		m.log.labeler = m.labeler()
+	}
 	m.syncDetail()
 	if msg.done {
 		if m.closed != nil && !m.closed.Cause.Clean() && m.closed.Cause != session.CauseLocalAbort {
@@ -570,11 +596,16 @@ func (m *Model) onState(sc *session.StateChange) {
 	}
 	m.log.AddNote("closed: "+sc.Detail, sc.Time)
 	ev := diagnose.Evidence{Chain: m.chain, Closed: sc, OpenedAt: m.stats.openedAt, LastFrameAt: m.stats.lastFrame, Subprotos: m.cfg.Subprotocols}
-	m.hs.SetFindings(diagnose.Diagnose(ev))
+	fs := diagnose.Diagnose(ev)
+	if m.tracker != nil {
+		fs = append(fs, m.tracker.Findings(sc.Time)...)
+	}
+	m.hs.SetFindings(fs)
 }
 
 // syncDetail shows the selected frame in the detail pane.
 func (m *Model) syncDetail() {
+	m.detail.labeler = m.log.labeler
 	if f, i, ok := m.log.Selected(); ok {
 		m.detail.Show(f, i)
 	}
@@ -603,6 +634,14 @@ func (m *Model) onKey(k tea.KeyPressMsg) tea.Cmd {
 	case focusFilter:
 		return m.onFilterKey(k)
 	case focusSend:
+		if k.String() == "ctrl+e" {
+			if name := m.nextTemplate(); name != "" {
+				m.setToast(fmt.Sprintf("%s template %q: edit and press enter (ctrl+e: next template)", m.proto(), name), false)
+			} else {
+				m.setToast("no protocol detected: templates need --protocol NAME (actioncable, socketio, phoenix, graphql-ws, stomp, odoo)", true)
+			}
+			return nil
+		}
 		if key.Matches(k, m.send.keys.Leave) {
 			m.send.Blur()
 			m.focus = focusLog
@@ -739,6 +778,7 @@ func (m *Model) onFilterKey(k tea.KeyPressMsg) tea.Cmd {
 			m.setToast(err.Error(), true)
 			return nil
 		}
+		q.labeler = m.log.labeler
 		m.log.SetQuery(q)
 		m.syncDetail()
 		if _, n := m.log.MatchInfo(); n == 0 {

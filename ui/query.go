@@ -13,10 +13,13 @@ import (
 //
 //	dir:send, dir:recv (also out/in, >, <)
 //	op:text, op:binary, op:ping, op:pong, op:close, op:control, op:data
+//	label:subscribe (the protocol label, e.g. cable:confirm_subscription)
 //	/regexp/ or re:regexp
 //	anything else: a substring, case-insensitive unless it has upper case
 type query struct {
 	text    string
+	labels  []string // label: terms
+	labeler func(*session.Frame) string
 	dir     *session.Direction
 	ops     map[session.Opcode]bool
 	subs    [][]byte
@@ -56,6 +59,8 @@ func parseQuery(s string) (*query, error) {
 				}
 				q.ops[op] = true
 			}
+		case strings.HasPrefix(lower, "label:"):
+			q.labels = append(q.labels, strings.ToLower(term[6:]))
 		case strings.HasPrefix(lower, "re:") || (len(term) > 2 && term[0] == '/' && term[len(term)-1] == '/'):
 			expr := term[3:]
 			if term[0] == '/' {
@@ -86,12 +91,22 @@ func (q *query) match(f *session.Frame) bool {
 	if q.ops != nil && !q.ops[f.Op] {
 		return false
 	}
+	label := ""
+	if q.labeler != nil && (len(q.labels) > 0 || len(q.subs) > 0) {
+		label = q.labeler(f)
+	}
+	for _, want := range q.labels {
+		if !strings.Contains(strings.ToLower(label), want) {
+			return false
+		}
+	}
 	for i, s := range q.subs {
+		// A word matches the payload or the frame's protocol label.
 		if q.folded[i] {
-			if !containsFold(f.Payload, s) {
+			if !containsFold(f.Payload, s) && !containsFold([]byte(label), s) {
 				return false
 			}
-		} else if !bytes.Contains(f.Payload, s) {
+		} else if !bytes.Contains(f.Payload, s) && !strings.Contains(label, string(s)) {
 			return false
 		}
 	}

@@ -17,7 +17,7 @@ import (
 const maxHistory = 500
 
 type sendKeys struct {
-	Send, Newline, Mode, HistPrev, HistNext, Leave key.Binding
+	Send, Newline, Mode, Template, HistPrev, HistNext, Leave key.Binding
 }
 
 func defaultSendKeys() sendKeys {
@@ -25,6 +25,7 @@ func defaultSendKeys() sendKeys {
 		Send:     bind([]string{"enter"}, "enter", "send"),
 		Newline:  bind([]string{"alt+enter", "ctrl+j"}, "alt+enter", "new line"),
 		Mode:     bind([]string{"ctrl+t"}, "ctrl+t", "mode: text/json/hex/base64"),
+		Template: bind([]string{"ctrl+e"}, "ctrl+e", "protocol template (cycles)"),
 		HistPrev: bind([]string{"up"}, "↑", "previous sent (on the first line)"),
 		HistNext: bind([]string{"down"}, "↓", "next sent (on the last line)"),
 		Leave:    bind([]string{"esc"}, "esc", "back to the log"),

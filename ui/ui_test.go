@@ -2,7 +2,10 @@ package ui
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
@@ -13,8 +16,10 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
 	"github.com/charmbracelet/x/exp/teatest/v2"
+	"github.com/gorilla/websocket"
 
 	"github.com/wscope/wscope/capture"
+	"github.com/wscope/wscope/protocol"
 	"github.com/wscope/wscope/serve"
 	"github.com/wscope/wscope/session"
 )
@@ -90,8 +95,9 @@ func keyMsg(k string) tea.KeyPressMsg {
 		return tea.KeyPressMsg{Code: tea.KeyEnd}
 	case "space":
 		return tea.KeyPressMsg{Code: tea.KeySpace, Text: " "}
-	case "ctrl+t":
-		return tea.KeyPressMsg{Code: 't', Mod: tea.ModCtrl}
+	}
+	if rest, ok := strings.CutPrefix(k, "ctrl+"); ok && len(rest) == 1 {
+		return tea.KeyPressMsg{Code: rune(rest[0]), Mod: tea.ModCtrl}
 	}
 	r := []rune(k)
 	return tea.KeyPressMsg{Code: r[0], Text: k}
@@ -575,5 +581,80 @@ func TestRecordingToAFullDiskKeepsTheSession(t *testing.T) {
 	}
 	if err := m.conn.SendText("still works"); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// runAll runs a command and, for a batch, each command in it, returning
+// the messages (commands that wait for the network are not in batches
+// this test runs).
+func runAll(cmd tea.Cmd) []tea.Msg {
+	if cmd == nil {
+		return nil
+	}
+	msg := cmd()
+	if b, ok := msg.(tea.BatchMsg); ok {
+		var out []tea.Msg
+		for _, c := range b {
+			out = append(out, runAll(c)...)
+		}
+		return out
+	}
+	return []tea.Msg{msg}
+}
+
+func TestProtocolLabelsTemplatesAndFilter(t *testing.T) {
+	up := websocket.Upgrader{Subprotocols: []string{"actioncable-v1-json"}}
+	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := up.Upgrade(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		c.WriteMessage(websocket.TextMessage, []byte(`{"type":"welcome"}`))
+		for {
+			_, d, err := c.ReadMessage()
+			if err != nil {
+				return
+			}
+			var m struct{ Identifier string }
+			json.Unmarshal(d, &m)
+			id, _ := json.Marshal(m.Identifier)
+			c.WriteMessage(websocket.TextMessage, []byte(`{"identifier":`+string(id)+`,"type":"confirm_subscription"}`))
+		}
+	}))
+	defer s.Close()
+	m := New(Options{Config: session.Config{URL: "ws" + strings.TrimPrefix(s.URL, "http") + "/cable", Subprotocols: []string{"actioncable-v1-json"}},
+		Theme: "dark", NoBgQuery: true, Now: time.Now})
+	m.Update(tea.WindowSizeMsg{Width: 160, Height: 40})
+	m.Update(m.connect()())
+	if m.proto() != protocol.ActionCable {
+		t.Fatalf("protocol %q", m.proto())
+	}
+	m.Update(m.feed.next()()) // welcome
+	press(m, "i")
+	m.Update(keyMsg("ctrl+e"))
+	if !strings.Contains(m.send.input.Value(), `"command":"subscribe"`) || !strings.Contains(m.toast, "subscribe") {
+		t.Fatalf("template: %q / %q", m.send.input.Value(), m.toast)
+	}
+	_, cmd := m.Update(keyMsg("enter"))
+	for _, msg := range runAll(cmd) {
+		_, c := m.Update(msg)
+		runAll(c)
+	}
+	deadline := time.Now().Add(3 * time.Second)
+	for m.log.Len() < 3 && time.Now().Before(deadline) {
+		m.Update(m.feed.next()())
+	}
+	out := plain(m)
+	for _, want := range []string{"[cable:welcome]", "[cable:subscribe ChatChannel]", "[cable:confirm_subscription ChatChannel]"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("log lacks %q:\n%s", want, out)
+		}
+	}
+	press(m, "esc", "/")
+	typeText(m, "label:confirm")
+	press(m, "enter")
+	if _, n := m.log.MatchInfo(); n != 1 {
+		t.Fatalf("label filter matched %d", n)
 	}
 }
