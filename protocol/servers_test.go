@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -82,7 +83,13 @@ func actionCable(t *testing.T) string {
 // 40 with a connect and 42["hello"] with 42["world"].
 func engineIO(t *testing.T) string {
 	return serve(t, nil, func(c *websocket.Conn, _ *http.Request) {
-		c.WriteMessage(websocket.TextMessage, []byte(`0{"sid":"abc","upgrades":[],"pingInterval":150,"pingTimeout":150,"maxPayload":1000000}`))
+		var wmu sync.Mutex // gorilla allows one writer at a time
+		write := func(s string) {
+			wmu.Lock()
+			defer wmu.Unlock()
+			c.WriteMessage(websocket.TextMessage, []byte(s))
+		}
+		write(`0{"sid":"abc","upgrades":[],"pingInterval":150,"pingTimeout":150,"maxPayload":1000000}`)
 		pong := make(chan struct{}, 8)
 		go func() {
 			for {
@@ -94,15 +101,15 @@ func engineIO(t *testing.T) string {
 				case s == "3":
 					pong <- struct{}{}
 				case s == "40":
-					c.WriteMessage(websocket.TextMessage, []byte(`40{"sid":"xyz"}`))
+					write(`40{"sid":"xyz"}`)
 				case strings.HasPrefix(s, `42["hello"`):
-					c.WriteMessage(websocket.TextMessage, []byte(`42["world",{"n":1}]`))
+					write(`42["world",{"n":1}]`)
 				}
 			}
 		}()
 		for {
 			time.Sleep(150 * time.Millisecond)
-			c.WriteMessage(websocket.TextMessage, []byte("2"))
+			write("2")
 			select {
 			case <-pong:
 			case <-time.After(150 * time.Millisecond):

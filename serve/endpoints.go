@@ -1,36 +1,40 @@
 package serve
 
 import (
-	"crypto/tls"
-	"encoding/binary"
-	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gorilla/websocket"
-
-	"github.com/wscope/wscope/session"
 )
 
-const index = `wscope serve — a diagnostic WebSocket backend
+// index is the plain-HTTP answer to GET /.
+const index = `wscope serve: a diagnostic WebSocket backend
 
-  /echo                         echoes every message (?subprotocol=accept-first selects the first offered)
-  /headers                      first message: the upgrade request exactly as received (JSON), then echoes
-  /firehose?n=1000&size=64      n messages of size bytes as fast as possible, then close 1000 (binary=1 for binary)
-  /silent                       accepts and never speaks
-  /ticker?interval=1s           a JSON tick every interval; echoes too
-  /close?code=1000&reason=bye   closes at once with that code (delay=500ms waits first; abrupt=1 drops TCP instead)
-  /demo?interval=1s             echoes and ticks
+WebSocket endpoints (a plain HTTP request to one gets 426 Upgrade Required):
+  /echo                          echoes every message with its opcode
+                                   subprotocol=accept-first  select the first offered subprotocol
+  /headers                       first message: the upgrade request exactly as received (JSON), then echoes
+                                   subprotocol=accept-first  as for /echo
+  /firehose?n=1000&size=64       n messages of size bytes as fast as possible, then close 1000 "done"
+                                   binary=1                  binary frames instead of text
+  /silent                        accepts and never sends (pings are still answered)
+  /ticker?interval=1s            {"tick":N,"time":...} every interval (at least 1ms); echoes too
+  /close?code=1000&reason=bye    closes at once with that code and reason
+                                   delay=500ms               wait first
+                                   abrupt=1                  drop the connection without a close frame
+  /demo?interval=1s              echoes and ticks
 `
 
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/{$}", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		fmt.Fprint(w, index)
+		io.WriteString(w, index)
 	})
 	mux.HandleFunc("/echo", s.echo)
 	mux.HandleFunc("/headers", s.headers)
@@ -42,11 +46,8 @@ func (s *Server) routes() http.Handler {
 	return mux
 }
 
-func badRequest(w http.ResponseWriter, format string, args ...any) {
-	http.Error(w, fmt.Sprintf(format, args...), http.StatusBadRequest)
-}
-
-// chooseSubprotocol implements ?subprotocol=accept-first.
+// chooseSubprotocol implements ?subprotocol=accept-first; by default no
+// subprotocol is selected.
 func chooseSubprotocol(r *http.Request) string {
 	if r.URL.Query().Get("subprotocol") == "accept-first" {
 		if ps := websocket.Subprotocols(r); len(ps) > 0 {
@@ -56,8 +57,18 @@ func chooseSubprotocol(r *http.Request) string {
 	return ""
 }
 
-// echoLoop echoes until the peer closes or the server stops.
-func (s *Server) echoLoop(c *websocket.Conn) {
+func (s *Server) echo(w http.ResponseWriter, r *http.Request) {
+	c := s.upgrade(w, r, chooseSubprotocol(r))
+	if c == nil {
+		return
+	}
+	defer s.done(c, r, time.Now())
+	echoLoop(c)
+}
+
+// echoLoop echoes until the peer closes (gorilla answers the close) or the
+// connection is closed under it.
+func echoLoop(c *websocket.Conn) {
 	for {
 		op, data, err := c.ReadMessage()
 		if err != nil {
@@ -69,276 +80,174 @@ func (s *Server) echoLoop(c *websocket.Conn) {
 	}
 }
 
-func (s *Server) echo(w http.ResponseWriter, r *http.Request) {
-	c := s.upgrade(w, r, chooseSubprotocol(r))
-	if c == nil {
-		return
-	}
-	defer s.done(c, r)
-	s.echoLoop(c)
-}
-
-// headersReport is /headers' first message.
-type headersReport struct {
-	RequestLine string           `json:"request_line"`
-	Headers     []session.Header `json:"headers"`
-	RemoteAddr  string           `json:"remote_addr"`
-	TLS         *tlsReport       `json:"tls"`
-	Exact       bool             `json:"exact"` // false when the raw head could not be found and Go's parsed view is shown
-}
-
-type tlsReport struct {
-	Version    string `json:"version"`
-	Cipher     string `json:"cipher"`
-	ServerName string `json:"server_name"`
-	ALPN       string `json:"alpn"`
-}
-
-func (s *Server) headers(w http.ResponseWriter, r *http.Request) {
-	rep := headersReport{RemoteAddr: r.RemoteAddr, Headers: []session.Header{}}
-	requestLine := r.Method + " " + r.RequestURI + " " + r.Proto
-	if t, ok := r.Context().Value(tapKey{}).(*tapConn); ok {
-		if head, ok := t.head(requestLine); ok {
-			rep.RequestLine, rep.Headers = session.ParseHead([]byte(head))
-			rep.Exact = true
-		}
-		if st := t.tlsState(); st != nil {
-			rep.TLS = &tlsReport{Version: tls.VersionName(st.Version), Cipher: tls.CipherSuiteName(st.CipherSuite), ServerName: st.ServerName, ALPN: st.NegotiatedProtocol}
-		}
-	}
-	if !rep.Exact {
-		rep.RequestLine = requestLine
-		rep.Headers = append(rep.Headers, session.Header{Name: "Host", Value: r.Host})
-		for name, vs := range r.Header {
-			for _, v := range vs {
-				rep.Headers = append(rep.Headers, session.Header{Name: name, Value: v})
-			}
-		}
-	}
-	c := s.upgrade(w, r, chooseSubprotocol(r))
-	if c == nil {
-		return
-	}
-	defer s.done(c, r)
-	data, _ := json.Marshal(rep)
-	if err := c.WriteMessage(websocket.TextMessage, data); err != nil {
-		return
-	}
-	s.echoLoop(c)
-}
-
-// maxFirehose bounds /firehose so a typo cannot pin the server for days.
-const (
-	maxFirehoseN    = 100_000_000
-	maxFirehoseSize = 64 << 20
-)
-
-func (s *Server) firehose(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	n, err := intParam(q.Get("n"), 1000, 0, maxFirehoseN)
-	if err != nil {
-		badRequest(w, "n: %v", err)
-		return
-	}
-	size, err := intParam(q.Get("size"), 64, 0, maxFirehoseSize)
-	if err != nil {
-		badRequest(w, "size: %v", err)
-		return
-	}
-	opcode := byte(websocket.TextMessage)
-	if q.Get("binary") == "1" {
-		opcode = websocket.BinaryMessage
-	}
-	c := s.upgrade(w, r, "")
-	if c == nil {
-		return
-	}
-	defer s.done(c, r)
-	if err := writeFirehose(c, n, size, opcode, s.stop); err != nil {
-		return
-	}
-	c.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, "done"), time.Now().Add(time.Second))
-	c.SetReadDeadline(time.Now().Add(2 * time.Second))
-	for {
-		if _, _, err := c.ReadMessage(); err != nil {
-			return // the peer's close (or the deadline)
-		}
-	}
-}
-
-// writeFirehose writes n frames straight to the socket, many per write:
-// gorilla flushes once per message, which would cap the rate at one
-// syscall per message. Server frames are unmasked, so they are easy to
-// build; uncompressed frames stay valid under permessage-deflate.
-func writeFirehose(c *websocket.Conn, n, size int, opcode byte, stop <-chan struct{}) error {
-	var head []byte
-	head = append(head, 0x80|opcode)
-	switch {
-	case size < 126:
-		head = append(head, byte(size))
-	case size <= 0xffff:
-		head = append(head, 126, byte(size>>8), byte(size))
-	default:
-		head = binary.BigEndian.AppendUint64(append(head, 127), uint64(size))
-	}
-	frameLen := len(head) + size
-	perBatch := max(1, (256<<10)/frameLen)
-	batch := make([]byte, 0, perBatch*frameLen)
-	payload := make([]byte, size)
-	for i := range payload {
-		payload[i] = 'x'
-	}
-	nc := c.NetConn()
-	for sent := 0; sent < n; {
-		select {
-		case <-stop:
-			return fmt.Errorf("server stopping")
-		default:
-		}
-		batch = batch[:0]
-		for k := 0; k < perBatch && sent < n; k++ {
-			sent++
-			batch = append(batch, head...)
-			start := len(batch)
-			batch = append(batch, payload...)
-			writeSeq(batch[start:], sent)
-		}
-		nc.SetWriteDeadline(time.Now().Add(30 * time.Second))
-		if _, err := nc.Write(batch); err != nil {
-			return err
-		}
-	}
-	nc.SetWriteDeadline(time.Time{})
-	return nil
-}
-
-// writeSeq puts a zero-padded sequence number and a space at the start of
-// p, cut to fit.
-func writeSeq(p []byte, seq int) {
-	var num [9]byte
-	v := seq
-	for i := 7; i >= 0; i-- {
-		num[i] = byte('0' + v%10)
-		v /= 10
-	}
-	num[8] = ' '
-	copy(p, num[:])
-}
-
 func (s *Server) silent(w http.ResponseWriter, r *http.Request) {
 	c := s.upgrade(w, r, "")
 	if c == nil {
 		return
 	}
-	defer s.done(c, r)
+	defer s.done(c, r, time.Now())
+	// Read, so that pings are answered and a close is seen; never write.
 	for {
-		// Read so pings are answered and a close is seen; never write.
-		if _, _, err := c.ReadMessage(); err != nil {
+		_, rd, err := c.NextReader()
+		if err != nil {
+			return
+		}
+		if _, err := io.Copy(io.Discard, rd); err != nil {
 			return
 		}
 	}
 }
 
+// message is one message read by a reader goroutine.
+type message struct {
+	op   int
+	data []byte
+}
+
+// ticker serves /ticker and /demo: a tick every interval, and an echo of
+// everything received.
 func (s *Server) ticker(w http.ResponseWriter, r *http.Request) {
-	interval := time.Second
-	if v := r.URL.Query().Get("interval"); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil || d < time.Millisecond {
-			badRequest(w, "interval: %q is not a duration of at least 1ms (e.g. 500ms, 2s)", v)
-			return
-		}
-		interval = d
+	interval, err := durationParam(r.URL.Query().Get("interval"), time.Second, time.Millisecond)
+	if err != nil {
+		s.badRequest(w, r, "interval: %v", err)
+		return
 	}
 	c := s.upgrade(w, r, chooseSubprotocol(r))
 	if c == nil {
 		return
 	}
-	defer s.done(c, r)
-	type message struct {
-		op   int
-		data []byte
-	}
-	incoming := make(chan message, 16)
+	defer s.done(c, r, time.Now())
+	incoming := make(chan message)
+	quit := make(chan struct{})
+	readerDone := make(chan struct{})
 	go func() {
-		defer close(incoming)
+		defer close(readerDone)
 		for {
 			op, data, err := c.ReadMessage()
 			if err != nil {
 				return
 			}
-			incoming <- message{op, data}
+			select {
+			case incoming <- message{op, data}:
+			case <-quit:
+				return
+			}
 		}
+	}()
+	defer func() {
+		close(quit)
+		c.NetConn().Close()
+		<-readerDone
 	}()
 	t := time.NewTicker(interval)
 	defer t.Stop()
+	var buf []byte
 	for tick := 1; ; {
 		select {
 		case <-s.stop:
 			return
-		case m, ok := <-incoming:
-			if !ok {
-				return
-			}
+		case <-readerDone:
+			return // the peer closed (gorilla has answered) or went away
+		case m := <-incoming:
 			if err := c.WriteMessage(m.op, m.data); err != nil {
 				return
 			}
 		case now := <-t.C:
-			msg := fmt.Sprintf(`{"tick":%d,"time":%q}`, tick, now.UTC().Format(time.RFC3339Nano))
+			buf = fmt.Appendf(buf[:0], `{"tick":%d,"time":%q}`, tick, now.UTC().Format(time.RFC3339Nano))
 			tick++
-			if err := c.WriteMessage(websocket.TextMessage, []byte(msg)); err != nil {
+			if err := c.WriteMessage(websocket.TextMessage, buf); err != nil {
 				return
 			}
 		}
 	}
 }
 
+// closeWait is how long a server that has sent a close frame waits for the
+// peer's.
+const closeWait = 2 * time.Second
+
 func (s *Server) close(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	code, err := intParam(q.Get("code"), 1000, 1000, 4999)
+	code, err := intParam(q.Get("code"), websocket.CloseNormalClosure, 1000, 4999)
 	if err == nil && !sendableCode(code) {
-		err = fmt.Errorf("%d may not be sent in a close frame", code)
+		err = fmt.Errorf("%d is reserved and may not be sent in a close frame (1004-1006 and 1015 are not allowed)", code)
 	}
 	if err != nil {
-		badRequest(w, "code: %v", err)
+		s.badRequest(w, r, "code: %v", err)
 		return
 	}
 	reason := q.Get("reason")
-	if len(reason) > 123 {
-		badRequest(w, "reason: at most 123 bytes fit in a close frame")
+	if len(reason) > 123 || !utf8.ValidString(reason) {
+		s.badRequest(w, r, "reason: a close reason is UTF-8 of at most 123 bytes")
 		return
 	}
-	var delay time.Duration
-	if v := q.Get("delay"); v != "" {
-		if delay, err = time.ParseDuration(v); err != nil || delay < 0 {
-			badRequest(w, "delay: %q is not a duration", v)
-			return
-		}
+	delay, err := durationParam(q.Get("delay"), 0, 0)
+	if err != nil {
+		s.badRequest(w, r, "delay: %v", err)
+		return
+	}
+	abrupt, err := boolParam(q.Get("abrupt"))
+	if err != nil {
+		s.badRequest(w, r, "abrupt: %v", err)
+		return
 	}
 	c := s.upgrade(w, r, "")
 	if c == nil {
 		return
 	}
-	defer s.done(c, r)
+	defer s.done(c, r, time.Now())
+	// Read meanwhile: pings are answered, and a peer that closes first
+	// gets gorilla's reply.
+	readerDone := make(chan struct{})
+	go func() {
+		defer close(readerDone)
+		for {
+			_, rd, err := c.NextReader()
+			if err != nil {
+				return
+			}
+			if _, err := io.Copy(io.Discard, rd); err != nil {
+				return
+			}
+		}
+	}()
+	defer func() {
+		c.NetConn().Close()
+		<-readerDone
+	}()
+	wait := time.NewTimer(delay)
+	defer wait.Stop()
 	select {
-	case <-time.After(delay):
+	case <-wait.C:
+	case <-readerDone:
+		return
 	case <-s.stop:
 		return
 	}
-	if q.Get("abrupt") == "1" {
-		c.NetConn().Close() // no close frame: the client sees 1006
+	if abrupt {
+		return // the deferred NetConn().Close drops the TCP connection: the peer sees 1006
+	}
+	if err := c.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), time.Now().Add(time.Second)); err != nil {
 		return
 	}
-	c.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), time.Now().Add(time.Second))
-	c.SetReadDeadline(time.Now().Add(2 * time.Second))
-	for {
-		if _, _, err := c.ReadMessage(); err != nil {
-			return
-		}
+	wait.Reset(closeWait)
+	select {
+	case <-readerDone:
+	case <-wait.C:
+	case <-s.stop:
 	}
 }
 
+// sendableCode reports whether code may be asked of /close: 1000-4999
+// except the codes RFC 6455 reserves for "no close frame" situations.
 func sendableCode(code int) bool {
-	return code >= 1000 && code <= 1003 || code >= 1007 && code <= 1014 || code >= 3000 && code <= 4999
+	switch {
+	case code < 1000 || code > 4999:
+		return false
+	case code >= 1004 && code <= 1006, code == 1015:
+		return false
+	}
+	return true
 }
 
 func intParam(v string, def, lo, hi int) (int, error) {
@@ -350,4 +259,25 @@ func intParam(v string, def, lo, hi int) (int, error) {
 		return 0, fmt.Errorf("%q is not a whole number from %d to %d", v, lo, hi)
 	}
 	return n, nil
+}
+
+func durationParam(v string, def, lo time.Duration) (time.Duration, error) {
+	if v == "" {
+		return def, nil
+	}
+	d, err := time.ParseDuration(strings.TrimSpace(v))
+	if err != nil || d < lo {
+		return 0, fmt.Errorf("%q is not a duration of at least %v (e.g. 500ms, 2s)", v, lo)
+	}
+	return d, nil
+}
+
+func boolParam(v string) (bool, error) {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "", "0", "false", "no":
+		return false, nil
+	case "1", "true", "yes":
+		return true, nil
+	}
+	return false, fmt.Errorf("%q is not 1 or 0", v)
 }

@@ -1,8 +1,8 @@
 // Package serve is wscope's diagnostic WebSocket backend: what a user puts
 // behind their reverse proxy in place of their app, to see what the proxy
 // forwards (/headers), whether it passes upgrades at all (/echo), how it
-// copes with load (/firehose) and silence (/silent). It never imports
-// Bubble Tea.
+// copes with load (/firehose), silence (/silent) and closes (/close). It
+// never imports Bubble Tea.
 package serve
 
 import (
@@ -10,8 +10,11 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
+	"log"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -24,136 +27,215 @@ import (
 // DefaultAddr is where serve listens unless told otherwise: loopback only.
 const DefaultAddr = "127.0.0.1:8765"
 
+// maxMessage bounds what one incoming message may hold (the same bound as
+// /firehose's size): a diagnostic server must not be made to buffer
+// without end.
+const maxMessage = 64 << 20
+
 // Options configures a diagnostic server.
 type Options struct {
-	Addr        string // default DefaultAddr; port 0 picks a free one
-	TLSCertFile string // serve wss/https when both are set
+	Addr        string // default DefaultAddr; port 0 ("127.0.0.1:0", ":0") picks a free one
+	TLSCertFile string // serve wss/https when both are set (PEM files)
 	TLSKeyFile  string
-	Logf        func(format string, args ...any) // one line per connection; nil is silent
+	Logf        func(format string, args ...any) // one line per connection and refusal; nil is silent
 }
 
-// Server is a running diagnostic server.
+// Server is a running diagnostic server; Close stops it.
 type Server struct {
 	opts     Options
 	ln       net.Listener
 	http     *http.Server
 	upgrader websocket.Upgrader
 	tls      bool
+	served   chan struct{} // closed when http.Server.Serve has returned
+	stop     chan struct{} // closed by Close: handlers end
 
 	mu     sync.Mutex
-	conns  map[*websocket.Conn]struct{}
 	closed bool
-	wg     sync.WaitGroup // live WebSocket handlers
-	stop   chan struct{}  // closed by Close: handlers end
+	conns  map[*websocket.Conn]struct{} // live WebSockets
+	wg     sync.WaitGroup               // running handlers
+
+	closeOnce sync.Once
+	closeErr  error
 }
 
-// IsLoopback reports whether addr's host is a loopback address or
+// IsLoopback reports whether addr's host is a loopback IP address or
 // "localhost"; an empty host (all interfaces) is not.
 func IsLoopback(addr string) bool {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
 		host = addr
 	}
-	host = strings.Trim(host, "[]")
+	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
 	if strings.EqualFold(host, "localhost") {
 		return true
+	}
+	if i := strings.IndexByte(host, '%'); i >= 0 { // zone, as in fe80::1%lo
+		host = host[:i]
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
 }
 
-// Start listens and serves in the background.
+// Start listens on opts.Addr and serves in the background; it returns once
+// the listener is bound. Its errors are one line, such as
+// "listen 127.0.0.1:8765: address already in use".
 func Start(opts Options) (*Server, error) {
 	if opts.Addr == "" {
 		opts.Addr = DefaultAddr
 	}
-	if (opts.TLSCertFile == "") != (opts.TLSKeyFile == "") {
-		return nil, errors.New("TLS needs both a certificate and a key file")
+	var tlsConf *tls.Config
+	switch {
+	case opts.TLSCertFile != "" && opts.TLSKeyFile != "":
+		cert, err := tls.LoadX509KeyPair(opts.TLSCertFile, opts.TLSKeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("TLS certificate: %s", oneLine(err))
+		}
+		// HTTP/1.1 only: WebSocket upgrades (RFC 6455) need it, and the tap
+		// reads HTTP/1 heads.
+		tlsConf = &tls.Config{Certificates: []tls.Certificate{cert}, NextProtos: []string{"http/1.1"}}
+	case opts.TLSCertFile != "" || opts.TLSKeyFile != "":
+		return nil, errors.New("TLS needs both a certificate file and a key file")
 	}
 	ln, err := net.Listen("tcp", opts.Addr)
 	if err != nil {
-		return nil, fmt.Errorf("listen %s: %v", opts.Addr, unwrapOpError(err))
+		return nil, fmt.Errorf("listen %s: %s", termsafe.Line(opts.Addr), oneLine(listenCause(err)))
 	}
-	s := &Server{opts: opts, conns: map[*websocket.Conn]struct{}{}, stop: make(chan struct{})}
-	s.upgrader = websocket.Upgrader{
-		CheckOrigin:       func(*http.Request) bool { return true }, // a diagnostic server accepts any origin
-		EnableCompression: true,
-		ReadBufferSize:    16 << 10,
-		WriteBufferSize:   64 << 10,
+	s := &Server{
+		opts:   opts,
+		conns:  map[*websocket.Conn]struct{}{},
+		served: make(chan struct{}),
+		stop:   make(chan struct{}),
+		tls:    tlsConf != nil,
+		upgrader: websocket.Upgrader{
+			CheckOrigin:       func(*http.Request) bool { return true }, // a diagnostic server accepts any origin
+			EnableCompression: true,
+			ReadBufferSize:    16 << 10,
+			WriteBufferSize:   64 << 10,
+		},
 	}
-	wrapped := net.Listener(&tapListener{Listener: ln})
-	if opts.TLSCertFile != "" {
-		cert, err := tls.LoadX509KeyPair(opts.TLSCertFile, opts.TLSKeyFile)
-		if err != nil {
-			ln.Close()
-			return nil, fmt.Errorf("TLS certificate: %v", err)
-		}
-		s.tls = true
-		// The tap sits above TLS so it records plaintext.
-		wrapped = &tapListener{Listener: tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, NextProtos: []string{"http/1.1"}})}
+	// The tap sits above TLS so that it records plaintext. net/http then
+	// sees a *tapConn, not a *tls.Conn, so r.TLS stays nil and the TLS
+	// state comes from the tap (see tapConn.tlsState).
+	inner := ln
+	if tlsConf != nil {
+		inner = tls.NewListener(ln, tlsConf)
 	}
-	s.ln = wrapped
+	s.ln = &tapListener{Listener: inner}
+	errorLog := log.New(io.Discard, "", 0)
+	if opts.Logf != nil {
+		errorLog = log.New(logfWriter(opts.Logf), "", 0)
+	}
 	s.http = &http.Server{
-		Handler:           s.routes(),
+		Handler:           s.track(s.routes()),
 		ReadHeaderTimeout: 10 * time.Second,
-		MaxHeaderBytes:    64 << 10,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          errorLog, // never the process's stderr: `wscope demo` runs a TUI there
 		ConnContext: func(ctx context.Context, c net.Conn) context.Context {
 			if t, ok := c.(*tapConn); ok {
 				return context.WithValue(ctx, tapKey{}, t)
 			}
 			return ctx
 		},
-		ErrorLog: nil,
+		ConnState: func(c net.Conn, st http.ConnState) {
+			if t, ok := c.(*tapConn); ok && st == http.StateHijacked {
+				t.stopTap() // WebSocket frames are not worth keeping
+			}
+		},
 	}
-	go s.http.Serve(s.ln)
+	go func() {
+		defer close(s.served)
+		s.http.Serve(s.ln)
+	}()
 	return s, nil
 }
 
-func unwrapOpError(err error) error {
+// listenCause strips the "listen tcp 127.0.0.1:8765: bind:" layers, which
+// the caller states in its own words.
+func listenCause(err error) error {
 	var oe *net.OpError
 	if errors.As(err, &oe) && oe.Err != nil {
-		return oe.Err
+		err = oe.Err
+	}
+	var se *os.SyscallError
+	if errors.As(err, &se) && se.Err != nil {
+		err = se.Err
 	}
 	return err
 }
 
-// Addr is the address actually bound.
+// oneLine renders err on one line, escaped for a terminal.
+func oneLine(err error) string { return termsafe.Line(err.Error()) }
+
+// logfWriter adapts Logf to the io.Writer a log.Logger needs.
+type logfWriter func(format string, args ...any)
+
+func (f logfWriter) Write(p []byte) (int, error) {
+	f("%s", termsafe.Line(strings.TrimRight(string(p), "\n")))
+	return len(p), nil
+}
+
+// Addr is the host:port actually bound.
 func (s *Server) Addr() string { return s.ln.Addr().String() }
 
-// URL is the ws:// (or wss://) URL of path on this server.
+// URL is the ws:// (wss:// with TLS) URL of path on this server, such as
+// "ws://127.0.0.1:41234/echo".
 func (s *Server) URL(path string) string {
 	scheme := "ws"
 	if s.tls {
 		scheme = "wss"
 	}
+	if path != "" && !strings.HasPrefix(path, "/") {
+		path = "/" + path
+	}
 	return scheme + "://" + s.Addr() + path
 }
 
-// Close stops listening, closes every live WebSocket and waits for the
-// handlers to end.
+// shutdownWait is how long Close lets plain HTTP requests finish; a
+// connection that has sent nothing yet counts as one.
+const shutdownWait = 500 * time.Millisecond
+
+// Close stops listening, closes every live WebSocket at once and waits for
+// every handler to return. It is safe to call more than once.
 func (s *Server) Close() error {
-	s.mu.Lock()
-	if s.closed {
+	s.closeOnce.Do(func() {
+		s.mu.Lock()
+		s.closed = true
+		close(s.stop)
+		for c := range s.conns {
+			c.NetConn().Close()
+		}
 		s.mu.Unlock()
-		return nil
-	}
-	s.closed = true
-	close(s.stop)
-	for c := range s.conns {
-		c.NetConn().Close()
-	}
-	s.mu.Unlock()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	err := s.http.Shutdown(ctx)
-	if err != nil {
-		s.http.Close()
-	}
-	s.wg.Wait()
-	if errors.Is(err, context.DeadlineExceeded) {
-		return nil
-	}
-	return err
+		ctx, cancel := context.WithTimeout(context.Background(), shutdownWait)
+		defer cancel()
+		if err := s.http.Shutdown(ctx); err != nil {
+			s.http.Close() // a plain HTTP request is dawdling: cut it off
+			if !errors.Is(err, context.DeadlineExceeded) {
+				s.closeErr = err
+			}
+		}
+		s.wg.Wait()
+		<-s.served
+	})
+	return s.closeErr
+}
+
+// track counts handlers so Close can wait for them, and turns requests
+// away once Close has begun.
+func (s *Server) track(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		if s.closed {
+			s.mu.Unlock()
+			http.Error(w, "wscope serve is stopping", http.StatusServiceUnavailable)
+			return
+		}
+		s.wg.Add(1)
+		s.mu.Unlock()
+		defer s.wg.Done()
+		h.ServeHTTP(w, r)
+	})
 }
 
 func (s *Server) logf(format string, args ...any) {
@@ -162,15 +244,20 @@ func (s *Server) logf(format string, args ...any) {
 	}
 }
 
-// upgrade upgrades r and registers the connection for Close; nil when the
-// request was refused (the response is already written).
+// upgradeRequired is the 426 body for a plain request to a WebSocket
+// endpoint.
+const upgradeRequired = "this endpoint expects a WebSocket upgrade (Upgrade: websocket, Connection: Upgrade)\n" +
+	"if this request went through a proxy, the proxy did not forward those headers\n"
+
+// upgrade upgrades r and registers the connection for Close. It returns nil
+// when the request was refused; the response has been written then.
 func (s *Server) upgrade(w http.ResponseWriter, r *http.Request, subprotocol string) *websocket.Conn {
 	if !websocket.IsWebSocketUpgrade(r) {
+		s.logf("426   %s %s %s: not a WebSocket upgrade", r.RemoteAddr, termsafe.Line(r.Method), termsafe.Line(r.URL.Path))
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Header().Set("Upgrade", "websocket")
 		w.WriteHeader(http.StatusUpgradeRequired)
-		fmt.Fprintln(w, "this endpoint expects a WebSocket upgrade (Upgrade: websocket, Connection: Upgrade);")
-		fmt.Fprintln(w, "if you went through a proxy, it did not forward those headers")
+		io.WriteString(w, upgradeRequired)
 		return nil
 	}
 	var hdr http.Header
@@ -179,6 +266,7 @@ func (s *Server) upgrade(w http.ResponseWriter, r *http.Request, subprotocol str
 	}
 	c, err := s.upgrader.Upgrade(w, r, hdr)
 	if err != nil {
+		s.logf("refused %s %s: %s", r.RemoteAddr, termsafe.Line(r.URL.Path), oneLine(err))
 		return nil // gorilla has answered with the reason
 	}
 	s.mu.Lock()
@@ -188,18 +276,24 @@ func (s *Server) upgrade(w http.ResponseWriter, r *http.Request, subprotocol str
 		return nil
 	}
 	s.conns[c] = struct{}{}
-	s.wg.Add(1)
 	s.mu.Unlock()
+	c.SetReadLimit(maxMessage)
 	s.logf("open  %s %s", r.RemoteAddr, termsafe.Line(r.URL.Path))
 	return c
 }
 
 // done unregisters and closes c.
-func (s *Server) done(c *websocket.Conn, r *http.Request) {
+func (s *Server) done(c *websocket.Conn, r *http.Request, opened time.Time) {
 	c.Close()
 	s.mu.Lock()
 	delete(s.conns, c)
 	s.mu.Unlock()
-	s.logf("close %s %s", r.RemoteAddr, termsafe.Line(r.URL.Path))
-	s.wg.Done()
+	s.logf("close %s %s after %s", r.RemoteAddr, termsafe.Line(r.URL.Path), time.Since(opened).Round(time.Millisecond))
+}
+
+// badRequest answers 400 before any upgrade.
+func (s *Server) badRequest(w http.ResponseWriter, r *http.Request, format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	s.logf("400   %s %s: %s", r.RemoteAddr, termsafe.Line(r.URL.Path), termsafe.Line(msg))
+	http.Error(w, msg, http.StatusBadRequest)
 }

@@ -1,22 +1,32 @@
 package serve
 
 import (
-	"bufio"
-	"crypto/tls"
-	"encoding/json"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"errors"
 	"fmt"
 	"io"
+	"math/big"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/gorilla/websocket"
-
-	"github.com/wscope/wscope/internal/testca"
+	"go.uber.org/goleak"
 )
+
+// Every test talks to a real server on 127.0.0.1 and nowhere else.
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 func start(t *testing.T, opts Options) *Server {
 	t.Helper()
@@ -31,205 +41,233 @@ func start(t *testing.T, opts Options) *Server {
 	return s
 }
 
-func dial(t *testing.T, url string) *websocket.Conn {
+// dial connects gorilla's client; d may be nil.
+func dial(t *testing.T, url string, d *websocket.Dialer, hdr http.Header) (*websocket.Conn, *http.Response) {
 	t.Helper()
-	d := websocket.Dialer{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}
-	c, _, err := d.Dial(url, nil)
+	if d == nil {
+		d = &websocket.Dialer{}
+	}
+	c, resp, err := d.Dial(url, hdr)
 	if err != nil {
 		t.Fatalf("dial %s: %v", url, err)
 	}
 	t.Cleanup(func() { c.Close() })
-	return c
+	return c, resp
 }
 
-func TestEcho(t *testing.T) {
-	s := start(t, Options{})
-	c := dial(t, s.URL("/echo"))
-	for _, m := range []struct {
-		op   int
-		data string
-	}{{websocket.TextMessage, "hi"}, {websocket.BinaryMessage, "\x00\xff"}} {
-		c.WriteMessage(m.op, []byte(m.data))
-		op, data, err := c.ReadMessage()
-		if err != nil || op != m.op || string(data) != m.data {
-			t.Fatalf("echo: %d %q %v", op, data, err)
-		}
-	}
-}
-
-func TestHeadersShowsTheWireOrderAndCase(t *testing.T) {
-	s := start(t, Options{})
-	conn, err := net.Dial("tcp", s.Addr())
+// get makes a plain HTTP GET and returns the response with its body read.
+func get(t *testing.T, url string) (*http.Response, string) {
+	t.Helper()
+	tr := &http.Transport{DisableKeepAlives: true}
+	defer tr.CloseIdleConnections()
+	resp, err := (&http.Client{Transport: tr, Timeout: 5 * time.Second}).Get(url)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close()
-	req := "GET /headers?x=1 HTTP/1.1\r\nHost: example.test\r\nx-LoWeR: 1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
-		"X-Custom-Header: a\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nsec-websocket-version: 13\r\nX-Forwarded-Proto: https\r\n\r\n"
-	io.WriteString(conn, req)
-	br := bufio.NewReader(conn)
-	resp, err := http.ReadResponse(br, nil)
-	if err != nil || resp.StatusCode != 101 {
-		t.Fatalf("upgrade: %v %v", resp, err)
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
 	}
-	// Read the first frame by hand: a small unmasked text frame.
-	hdr := make([]byte, 2)
-	io.ReadFull(br, hdr)
-	n := int(hdr[1] & 0x7f)
-	if n == 126 {
-		ext := make([]byte, 2)
-		io.ReadFull(br, ext)
-		n = int(ext[0])<<8 | int(ext[1])
-	}
-	body := make([]byte, n)
-	io.ReadFull(br, body)
-	var rep headersReport
-	if err := json.Unmarshal(body, &rep); err != nil {
-		t.Fatalf("%v: %s", err, body)
-	}
-	want := []string{"Host", "x-LoWeR", "Upgrade", "Connection", "X-Custom-Header", "Sec-WebSocket-Key", "sec-websocket-version", "X-Forwarded-Proto"}
-	if !rep.Exact || rep.RequestLine != "GET /headers?x=1 HTTP/1.1" || len(rep.Headers) != len(want) {
-		t.Fatalf("report %+v", rep)
-	}
-	for i, h := range rep.Headers {
-		if h.Name != want[i] {
-			t.Errorf("header %d: %q, want %q", i, h.Name, want[i])
-		}
-	}
-	if rep.Headers[1].Value != "1" || !strings.HasPrefix(rep.RemoteAddr, "127.0.0.1:") || rep.TLS != nil {
-		t.Fatalf("report %+v", rep)
+	return resp, string(body)
+}
+
+// closeErr asserts that err is a close with code and text.
+func closeErr(t *testing.T, err error, code int, text string) {
+	t.Helper()
+	var ce *websocket.CloseError
+	if !errors.As(err, &ce) || ce.Code != code || ce.Text != text {
+		t.Fatalf("got %v, want close %d %q", err, code, text)
 	}
 }
 
-func TestHeadersOverTLS(t *testing.T) {
-	cert, err := testca.SelfSigned("serve test", []string{"127.0.0.1"})
+// tlsFiles writes a self-signed certificate for 127.0.0.1 and serverName
+// and its key; the pool trusts it.
+func tlsFiles(t *testing.T, serverName string) (certFile, keyFile string, pool *x509.CertPool) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1),
+		Subject:      pkix.Name{CommonName: serverName},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(time.Hour),
+		DNSNames:     []string{serverName},
+		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
 	if err != nil {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	cf, kf := filepath.Join(dir, "c.pem"), filepath.Join(dir, "k.pem")
-	testca.WriteKeyPair(cert, cf, kf)
-	s := start(t, Options{TLSCertFile: cf, TLSKeyFile: kf})
-	if !strings.HasPrefix(s.URL("/x"), "wss://") {
-		t.Fatal(s.URL("/x"))
+	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
 	}
-	c := dial(t, s.URL("/headers"))
-	_, data, err := c.ReadMessage()
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cert, err := x509.ParseCertificate(der)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var rep headersReport
-	json.Unmarshal(data, &rep)
-	if rep.TLS == nil || !strings.HasPrefix(rep.TLS.Version, "TLS 1.") || !rep.Exact {
-		t.Fatalf("%s", data)
-	}
+	pool = x509.NewCertPool()
+	pool.AddCert(cert)
+	return certFile, keyFile, pool
 }
 
-func TestFirehose(t *testing.T) {
-	s := start(t, Options{})
-	for _, size := range []int{5, 64, 300, 70000} {
-		c := dial(t, s.URL(fmt.Sprintf("/firehose?n=500&size=%d", size)))
-		for i := 1; i <= 500; i++ {
-			op, data, err := c.ReadMessage()
-			if err != nil || op != websocket.TextMessage || len(data) != size {
-				t.Fatalf("size %d message %d: op %d len %d err %v", size, i, op, len(data), err)
+// logLines collects Logf output.
+type logLines struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (l *logLines) logf(format string, args ...any) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.lines = append(l.lines, fmt.Sprintf(format, args...))
+}
+
+// waitFor waits for a line containing every one of parts.
+func (l *logLines) waitFor(t *testing.T, parts ...string) string {
+	t.Helper()
+	for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		l.mu.Lock()
+		for _, line := range l.lines {
+			ok := true
+			for _, p := range parts {
+				ok = ok && strings.Contains(line, p)
 			}
-			if size >= 9 && string(data[:9]) != fmt.Sprintf("%08d ", i) {
-				t.Fatalf("message %d starts %q", i, data[:9])
+			if ok {
+				l.mu.Unlock()
+				return line
 			}
 		}
-		_, _, err := c.ReadMessage()
-		if ce, ok := err.(*websocket.CloseError); !ok || ce.Code != 1000 || ce.Text != "done" {
-			t.Fatalf("after the firehose: %v", err)
+		l.mu.Unlock()
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	t.Fatalf("no log line with %q in %q", parts, l.lines)
+	return ""
+}
+
+func TestStartAddrURLAndErrors(t *testing.T) {
+	s := start(t, Options{})
+	host, port, err := net.SplitHostPort(s.Addr())
+	if err != nil || host != "127.0.0.1" || port == "0" {
+		t.Fatalf("Addr %q", s.Addr())
+	}
+	if got, want := s.URL("/echo"), "ws://"+s.Addr()+"/echo"; got != want {
+		t.Fatalf("URL %q, want %q", got, want)
+	}
+
+	_, err = Start(Options{Addr: s.Addr()})
+	if want := "listen " + s.Addr() + ": address already in use"; err == nil || err.Error() != want {
+		t.Fatalf("busy port: %v, want %q", err, want)
+	}
+	if _, err := Start(Options{Addr: "127.0.0.1:0", TLSCertFile: "c.pem"}); err == nil || !strings.Contains(err.Error(), "both") {
+		t.Fatalf("cert without key: %v", err)
+	}
+	missing := filepath.Join(t.TempDir(), "missing.pem")
+	for _, addr := range []string{"127.0.0.1", "127.0.0.1:99999"} {
+		if _, err := Start(Options{Addr: addr}); err == nil || !strings.HasPrefix(err.Error(), "listen "+addr+": ") {
+			t.Fatalf("%s: %v", addr, err)
 		}
 	}
-	c := dial(t, s.URL("/firehose?n=3&size=4&binary=1"))
-	if op, _, _ := c.ReadMessage(); op != websocket.BinaryMessage {
-		t.Fatalf("binary=1 sent op %d", op)
+	_, err = Start(Options{Addr: "127.0.0.1:0", TLSCertFile: missing, TLSKeyFile: missing})
+	if err == nil || !strings.Contains(err.Error(), "missing.pem") || strings.Contains(err.Error(), "\n") {
+		t.Fatalf("missing certificate: %v", err)
 	}
 }
 
-func TestCloseEndpoint(t *testing.T) {
-	s := start(t, Options{})
-	c := dial(t, s.URL("/close?code=4001&reason=bye"))
-	_, _, err := c.ReadMessage()
-	if ce, ok := err.(*websocket.CloseError); !ok || ce.Code != 4001 || ce.Text != "bye" {
-		t.Fatalf("close: %v", err)
-	}
-	c = dial(t, s.URL("/close?abrupt=1"))
-	_, _, err = c.ReadMessage()
-	if ce, ok := err.(*websocket.CloseError); !ok || ce.Code != websocket.CloseAbnormalClosure {
-		t.Fatalf("abrupt: %v", err)
-	}
-}
-
-func TestTickerAndSilent(t *testing.T) {
-	s := start(t, Options{})
-	c := dial(t, s.URL("/ticker?interval=10ms"))
-	for i := 1; i <= 3; i++ {
-		_, data, err := c.ReadMessage()
-		if err != nil || !strings.Contains(string(data), fmt.Sprintf(`"tick":%d`, i)) {
-			t.Fatalf("tick %d: %s %v", i, data, err)
-		}
-	}
-	q := dial(t, s.URL("/silent"))
-	q.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
-	if _, _, err := q.ReadMessage(); err == nil {
-		t.Fatal("/silent spoke")
-	}
-}
-
-func TestBadRequestsAndNonUpgrade(t *testing.T) {
-	s := start(t, Options{})
-	base := "http://" + s.Addr()
-	for path, want := range map[string]int{
-		"/firehose?n=-1":        400,
-		"/firehose?size=abc":    400,
-		"/ticker?interval=fast": 400,
-		"/close?code=1006":      400,
-		"/close?code=99":        400,
-		"/echo":                 426,
-		"/":                     200,
-		"/nope":                 404,
+func TestIsLoopback(t *testing.T) {
+	for addr, want := range map[string]bool{
+		"127.0.0.1:8765": true, "127.0.0.2:1": true, "localhost:1": true, "LocalHost:1": true,
+		"[::1]:1": true, "::1": true, "localhost": true,
+		":8765": false, "0.0.0.0:1": false, "[::]:1": false, "192.0.2.1:1": false,
+		"example.com:1": false, "": false,
 	} {
-		resp, err := http.Get(base + path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != want {
-			t.Errorf("%s: %d, want %d", path, resp.StatusCode, want)
+		if IsLoopback(addr) != want {
+			t.Errorf("IsLoopback(%q) = %v", addr, !want)
 		}
 	}
 }
 
-func TestCloseIsPromptWithLiveConnections(t *testing.T) {
+func TestCloseIsPromptWithConnectionsOpen(t *testing.T) {
 	s, err := Start(Options{Addr: "127.0.0.1:0"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := dial(t, s.URL("/silent"))
-	dial(t, s.URL("/ticker?interval=1h"))
-	start := time.Now()
+	t.Cleanup(func() { s.Close() })
+	var conns []*websocket.Conn
+	for _, path := range []string{"/silent", "/ticker?interval=1h", "/demo?interval=1h", "/echo", "/close?delay=1h", "/firehose?n=100000000"} {
+		c, _ := dial(t, s.URL(path), nil, nil)
+		conns = append(conns, c)
+	}
+	// A connection that never sends a request holds up http.Server.Shutdown.
+	idle, err := net.Dial("tcp", s.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idle.Close()
+
+	began := time.Now()
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if d := time.Since(start); d > time.Second {
+	if d := time.Since(began); d > 1500*time.Millisecond {
 		t.Fatalf("Close took %v", d)
 	}
-	if _, _, err := c.ReadMessage(); err == nil {
-		t.Fatal("connection survived Close")
+	for i, c := range conns {
+		c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		for {
+			_, _, err := c.ReadMessage()
+			if err == nil {
+				continue // what the firehose sent before Close
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				t.Fatalf("connection %d survived Close", i)
+			}
+			break
+		}
+	}
+	if err := s.Close(); err != nil {
+		t.Fatalf("second Close: %v", err)
+	}
+	if c, _, err := websocket.DefaultDialer.Dial(s.URL("/echo"), nil); err == nil {
+		c.Close()
+		t.Fatal("dialled a closed server")
 	}
 }
 
-func TestListenErrorsAndLoopback(t *testing.T) {
-	s := start(t, Options{})
-	if _, err := Start(Options{Addr: s.Addr()}); err == nil || !strings.Contains(err.Error(), "address already in use") || strings.Contains(err.Error(), "\n") {
-		t.Fatalf("busy port: %v", err)
+func TestLog(t *testing.T) {
+	var log logLines
+	s := start(t, Options{Logf: log.logf})
+	c, _ := dial(t, s.URL("/echo?a=1"), nil, nil)
+	line := log.waitFor(t, "open", "/echo")
+	local := c.NetConn().LocalAddr().String()
+	if !strings.Contains(line, local) {
+		t.Fatalf("open line %q lacks the remote address %s", line, local)
 	}
-	for addr, want := range map[string]bool{"127.0.0.1:1": true, "localhost:1": true, "[::1]:1": true, ":8765": false, "0.0.0.0:1": false, "192.0.2.1:1": false} {
-		if IsLoopback(addr) != want {
-			t.Errorf("IsLoopback(%q) = %v", addr, !want)
-		}
+	c.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(1000, ""), time.Now().Add(time.Second))
+	c.ReadMessage()
+	log.waitFor(t, "close", local, "/echo")
+
+	// Refusals are logged too, with hostile values escaped.
+	get(t, "http://"+s.Addr()+"/echo")
+	log.waitFor(t, "426", "/echo", "not a WebSocket upgrade")
+	get(t, "http://"+s.Addr()+"/firehose?n=%1b%5b2J%0a")
+	line = log.waitFor(t, "400", "/firehose", "n:")
+	if strings.ContainsAny(line, "\x1b\n") {
+		t.Fatalf("unescaped log line %q", line)
 	}
 }

@@ -2,17 +2,24 @@ package serve
 
 import (
 	"bytes"
+	"context"
 	"crypto/tls"
 	"net"
 	"sync"
 )
 
-// maxTap bounds what is kept of a connection's incoming bytes.
-const maxTap = 64 << 10
+// maxHeaderBytes is http.Server.MaxHeaderBytes; net/http allows 4 KiB
+// more than it says.
+const maxHeaderBytes = 64 << 10
 
-// tapListener wraps accepted connections so the raw request heads can be
-// shown exactly as they arrived: net/http canonicalizes header names and
-// loses their order, which is the very thing a proxy diagnosis needs.
+// maxTap is how many of a connection's most recent incoming bytes the tap
+// is sure to hold: a whole request head of the largest size net/http
+// accepts, plus its read-ahead.
+const maxTap = maxHeaderBytes + 32<<10
+
+// tapListener wraps accepted connections in tapConns so that request heads
+// can be shown exactly as they arrived: net/http canonicalizes header
+// names and loses their order, the very things a proxy diagnosis needs.
 type tapListener struct{ net.Listener }
 
 func (l *tapListener) Accept() (net.Conn, error) {
@@ -23,61 +30,121 @@ func (l *tapListener) Accept() (net.Conn, error) {
 	return &tapConn{Conn: c}, nil
 }
 
-// tapKey is the context key under which the request's tapConn is stored.
+// tapKey is the request-context key of the request's *tapConn.
 type tapKey struct{}
 
-// tapConn records what is read from it, up to maxTap bytes.
+// tapConn records the most recent bytes read from it (at least maxTap of
+// them, at most twice that) until stopTap.
 type tapConn struct {
 	net.Conn
-	mu  sync.Mutex
-	buf bytes.Buffer
+	mu      sync.Mutex
+	buf     []byte
+	cut     bool // bytes before buf[0] were dropped mid-stream
+	stopped bool
 }
 
 func (c *tapConn) Read(p []byte) (int, error) {
 	n, err := c.Conn.Read(p)
 	if n > 0 {
-		c.mu.Lock()
-		if c.buf.Len() < maxTap {
-			c.buf.Write(p[:min(n, maxTap-c.buf.Len())])
-		}
-		c.mu.Unlock()
+		c.record(p[:n])
 	}
 	return n, err
 }
 
-// tlsState returns the TLS state when the connection is TLS.
-func (c *tapConn) tlsState() *tls.ConnectionState {
-	if tc, ok := c.Conn.(*tls.Conn); ok {
-		st := tc.ConnectionState()
-		return &st
-	}
-	return nil
-}
-
-// head returns the most recent raw request head whose request line is
-// requestLine (keep-alive connections carry earlier requests too), and
-// forgets everything before it.
-func (c *tapConn) head(requestLine string) (string, bool) {
+func (c *tapConn) record(p []byte) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	data := c.buf.Bytes()
-	start := bytes.LastIndex(data, []byte(requestLine+"\r\n"))
-	if start < 0 {
-		start = bytes.LastIndex(data, []byte(requestLine+"\n"))
+	if c.stopped {
+		return
 	}
-	if start < 0 || (start > 0 && data[start-1] != '\n') {
-		return "", false
+	if len(c.buf)+len(p) > 2*maxTap {
+		// Keep the last maxTap bytes; compacting only now keeps the cost
+		// of the copy proportional to what was read.
+		all := len(c.buf) + len(p)
+		if drop := all - maxTap; drop < len(c.buf) {
+			c.buf = append(c.buf[:0], c.buf[drop:]...)
+		} else {
+			c.buf = append(c.buf[:0], p[drop-len(c.buf):]...)
+			p = nil
+		}
+		c.cut = true
 	}
-	rest := data[start:]
-	end := bytes.Index(rest, []byte("\r\n\r\n"))
-	sep := 4
-	if end < 0 {
-		end, sep = bytes.Index(rest, []byte("\n\n")), 2
+	c.buf = append(c.buf, p...)
+}
+
+// stopTap stops recording and frees the record: the connection has been
+// hijacked, and what follows is WebSocket frames.
+func (c *tapConn) stopTap() {
+	c.mu.Lock()
+	c.stopped, c.buf = true, nil
+	c.mu.Unlock()
+}
+
+// head returns the most recent complete request head (request line through
+// the blank line) whose request line is requestLine, and forgets it and
+// everything before it. Keep-alive connections carry earlier requests too.
+func (c *tapConn) head(requestLine string) ([]byte, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	data := c.buf
+	for end := len(data); ; {
+		i := bytes.LastIndex(data[:end], []byte(requestLine))
+		if i < 0 {
+			return nil, false
+		}
+		end = i
+		atLineStart := i > 0 && data[i-1] == '\n' || i == 0 && !c.cut
+		if !atLineStart {
+			continue
+		}
+		n := headLen(data[i:], len(requestLine))
+		if n < 0 {
+			continue
+		}
+		h := bytes.Clone(data[i : i+n])
+		c.buf = append(c.buf[:0], data[i+n:]...)
+		c.cut = false
+		return h, true
 	}
-	if end < 0 {
-		return "", false
+}
+
+// headLen is the length of the head at the start of p through its blank
+// line, if the first line is exactly lineLen bytes long (before its CRLF
+// or LF); -1 otherwise.
+func headLen(p []byte, lineLen int) int {
+	switch {
+	case bytes.HasPrefix(p[lineLen:], []byte("\r\n")):
+		lineLen += 2
+	case bytes.HasPrefix(p[lineLen:], []byte("\n")):
+		lineLen++
+	default:
+		return -1
 	}
-	h := string(rest[:end+sep])
-	c.buf.Next(start + end + sep)
-	return h, true
+	for pos := lineLen; ; {
+		j := bytes.IndexByte(p[pos:], '\n')
+		if j < 0 {
+			return -1
+		}
+		line := bytes.TrimSuffix(p[pos:pos+j], []byte("\r"))
+		pos += j + 1
+		if len(line) == 0 {
+			return pos
+		}
+	}
+}
+
+// tlsState is the connection's TLS state, or nil without TLS. net/http
+// leaves r.TLS nil here, because it sees the tap, not the *tls.Conn.
+func (c *tapConn) tlsState(ctx context.Context) *tls.ConnectionState {
+	tc, ok := c.Conn.(*tls.Conn)
+	if !ok {
+		return nil
+	}
+	if !tc.ConnectionState().HandshakeComplete {
+		if err := tc.HandshakeContext(ctx); err != nil {
+			return nil
+		}
+	}
+	st := tc.ConnectionState()
+	return &st
 }
