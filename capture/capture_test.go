@@ -5,17 +5,24 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/wscope/wscope/session"
 )
 
 var t0 = time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
 
+// frame builds a frame as the engine delivers it (invalid UTF-8 flagged).
 func frame(dir session.Direction, op session.Opcode, p string, at time.Duration) *session.Frame {
-	return &session.Frame{Time: t0.Add(at), Payload: []byte(p), Dir: dir, Op: op}
+	f := &session.Frame{Time: t0.Add(at), Payload: []byte(p), Dir: dir, Op: op}
+	if op == session.OpText && !utf8.Valid(f.Payload) {
+		f.Flags |= session.FlagInvalidUTF8
+	}
+	return f
 }
 
 func secretHandshake() *HandshakeRecord {
@@ -275,6 +282,15 @@ func TestFrameLineMatchesEncodingJSON(t *testing.T) {
 		gb, _ := json.Marshal(b)
 		if string(ga) != string(gb) {
 			t.Errorf("fast %s\njson %s", got, want)
+		}
+	}
+}
+
+func TestAppendMillisMatchesFormatFloat(t *testing.T) {
+	for _, v := range []float64{0, 1, 0.001, 12.345, 12.3, 12.34, 1000.5, 99999.999, 3.0005, -1.5, 1e15} {
+		want := strconv.FormatFloat(v, 'f', -1, 64)
+		if got := string(appendMillis(nil, v)); got != want {
+			t.Errorf("%v: %s, want %s", v, got, want)
 		}
 	}
 }

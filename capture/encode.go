@@ -14,13 +14,18 @@ import (
 // intermediate allocations.
 func appendFrameLine(dst []byte, f *session.Frame, t float64) []byte {
 	dst = append(dst, `{"t":`...)
-	dst = strconv.AppendFloat(dst, t, 'f', -1, 64)
+	dst = appendMillis(dst, t)
 	dst = append(dst, `,"dir":"`...)
 	dst = append(dst, f.Dir.String()...)
 	dst = append(dst, `","op":"`...)
 	dst = append(dst, f.Op.String()...)
 	dst = append(dst, '"')
-	if f.Op != session.OpBinary && utf8.Valid(f.Payload) {
+	// The engine already checked text messages; only control frames need a look.
+	valid := f.Flags&session.FlagInvalidUTF8 == 0
+	if f.Op != session.OpText {
+		valid = utf8.Valid(f.Payload)
+	}
+	if f.Op != session.OpBinary && valid {
 		dst = append(dst, `,"text":`...)
 		dst = appendJSONString(dst, f.Payload)
 	} else {
@@ -40,6 +45,26 @@ func appendFrameLine(dst []byte, f *session.Frame, t float64) []byte {
 		dst = append(dst, `,"auto":true`...)
 	}
 	return append(dst, "}\n"...)
+}
+
+// appendMillis writes milliseconds with up to three decimals, as
+// strconv.FormatFloat(t, 'f', -1, 64) would for microsecond values, but
+// without the float formatting cost on the hot path.
+func appendMillis(dst []byte, t float64) []byte {
+	us := int64(t*1000 + 0.5)
+	if t < 0 || float64(us)/1000 != t {
+		return strconv.AppendFloat(dst, t, 'f', -1, 64)
+	}
+	dst = strconv.AppendInt(dst, us/1000, 10)
+	if frac := us % 1000; frac != 0 {
+		digits := [3]byte{byte('0' + frac/100), byte('0' + frac/10%10), byte('0' + frac%10)}
+		n := 3
+		for n > 0 && digits[n-1] == '0' {
+			n--
+		}
+		dst = append(append(dst, '.'), digits[:n]...)
+	}
+	return dst
 }
 
 // appendJSONString appends s (valid UTF-8) as a JSON string.
