@@ -87,6 +87,12 @@ func (s *Server) silent(w http.ResponseWriter, r *http.Request) {
 	}
 	defer s.done(c, r, time.Now())
 	// Read, so that pings are answered and a close is seen; never write.
+	discardAll(c)
+}
+
+// discardAll reads and drops messages until the connection fails: gorilla
+// answers pings and close frames only while someone reads.
+func discardAll(c *websocket.Conn) {
 	for {
 		_, rd, err := c.NextReader()
 		if err != nil {
@@ -95,6 +101,20 @@ func (s *Server) silent(w http.ResponseWriter, r *http.Request) {
 		if _, err := io.Copy(io.Discard, rd); err != nil {
 			return
 		}
+	}
+}
+
+// discardInBackground runs discardAll in a goroutine; done closes when it
+// ends, and stop closes the connection and waits for that.
+func discardInBackground(c *websocket.Conn) (done <-chan struct{}, stop func()) {
+	ch := make(chan struct{})
+	go func() {
+		defer close(ch)
+		discardAll(c)
+	}()
+	return ch, func() {
+		c.NetConn().Close()
+		<-ch
 	}
 }
 
@@ -198,23 +218,8 @@ func (s *Server) close(w http.ResponseWriter, r *http.Request) {
 	defer s.done(c, r, time.Now())
 	// Read meanwhile: pings are answered, and a peer that closes first
 	// gets gorilla's reply.
-	readerDone := make(chan struct{})
-	go func() {
-		defer close(readerDone)
-		for {
-			_, rd, err := c.NextReader()
-			if err != nil {
-				return
-			}
-			if _, err := io.Copy(io.Discard, rd); err != nil {
-				return
-			}
-		}
-	}()
-	defer func() {
-		c.NetConn().Close()
-		<-readerDone
-	}()
+	readerDone, stopReader := discardInBackground(c)
+	defer stopReader()
 	wait := time.NewTimer(delay)
 	defer wait.Stop()
 	select {

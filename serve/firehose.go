@@ -2,7 +2,6 @@ package serve
 
 import (
 	"encoding/binary"
-	"io"
 	"net/http"
 	"time"
 
@@ -66,23 +65,8 @@ func (s *Server) firehose(w http.ResponseWriter, r *http.Request) {
 		}
 		return nil
 	})
-	readerDone := make(chan struct{})
-	go func() {
-		defer close(readerDone)
-		for {
-			_, rd, err := c.NextReader()
-			if err != nil {
-				return
-			}
-			if _, err := io.Copy(io.Discard, rd); err != nil {
-				return
-			}
-		}
-	}()
-	defer func() {
-		c.NetConn().Close()
-		<-readerDone
-	}()
+	readerDone, stopReader := discardInBackground(c)
+	defer stopReader()
 
 	deadline := func(d time.Duration) time.Time { return time.Now().Add(d) }
 	answerClose := func(code int) {
