@@ -3,10 +3,7 @@ package probe
 import (
 	"bytes"
 	"context"
-	"crypto/sha1"
-	"encoding/base64"
 	"encoding/json"
-	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -18,6 +15,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/wscope/wscope/capture"
+	"github.com/wscope/wscope/internal/wstest"
 	"github.com/wscope/wscope/session"
 )
 
@@ -197,34 +195,15 @@ func TestProbeRecordsTheSession(t *testing.T) {
 // TestHostileHeadersAreEscaped: a server whose handshake carries bidi and
 // C1 controls in header values (Go's parser lets bytes >= 0x80 through).
 func TestHostileHeadersAreEscaped(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		c, err := ln.Accept()
-		if err != nil {
-			return
-		}
-		defer c.Close()
-		buf := make([]byte, 4096)
-		n, _ := c.Read(buf)
-		key := ""
-		for _, l := range strings.Split(string(buf[:n]), "\r\n") {
-			if k, ok := strings.CutPrefix(l, "Sec-WebSocket-Key: "); ok {
-				key = k
-			}
-		}
-		h := sha1.Sum([]byte(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"))
-		fmt.Fprintf(c, "HTTP/1.1 101 Switching \u202eProtocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: %s\r\nX-Evil: a\u202eb\u009b31mc\r\n\r\n",
-			base64.StdEncoding.EncodeToString(h[:]))
+	srv := wstest.Start(t, func(key string) string {
+		return strings.Replace(wstest.Upgrade101(key, "X-Evil: a\u202eb\u009b31mc"), "Switching Protocols", "Switching \u202eProtocols", 1)
+	}, func(c net.Conn) {
 		// A close frame with a hostile reason.
 		reason := "\u009b2J\u202e"
 		c.Write(append([]byte{0x88, byte(2 + len(reason)), 0x0f, 0xa0}, reason...))
 		time.Sleep(300 * time.Millisecond)
-	}()
-	r := Run(context.Background(), Options{Session: session.Config{URL: "ws://" + ln.Addr().String() + "/"}, Wait: time.Second})
+	})
+	r := Run(context.Background(), Options{Session: session.Config{URL: "ws://" + srv.Addr + "/"}, Wait: time.Second})
 	var out bytes.Buffer
 	r.WriteText(&out)
 	text := out.String()

@@ -11,6 +11,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/wscope/wscope/internal/testproxy"
+	"github.com/wscope/wscope/internal/wstest"
 )
 
 // TestFaultsLeaveNoGoroutines drives the engine through every fault it
@@ -71,28 +72,8 @@ func TestFaultsLeaveNoGoroutines(t *testing.T) {
 // (SO_LINGER 0 makes close send RST instead of FIN).
 func resetServer(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		c, err := ln.Accept()
-		if err != nil {
-			return
-		}
-		buf := make([]byte, 4096)
-		n, _ := c.Read(buf)
-		key := ""
-		for _, l := range strings.Split(string(buf[:n]), "\r\n") {
-			if k, ok := strings.CutPrefix(l, "Sec-WebSocket-Key: "); ok {
-				key = k
-			}
-		}
-		c.Write([]byte("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: " + acceptFor(key) + "\r\n\r\n"))
+	return wstest.Start(t, func(key string) string { return wstest.Upgrade101(key) }, func(c net.Conn) {
 		time.Sleep(50 * time.Millisecond)
 		c.(*net.TCPConn).SetLinger(0)
-		c.Close()
-	}()
-	return ln.Addr().String()
+	}).Addr
 }

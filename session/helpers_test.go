@@ -1,7 +1,6 @@
 package session
 
 import (
-	"bufio"
 	"context"
 	"net"
 	"net/http"
@@ -11,6 +10,8 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/wscope/wscope/internal/wstest"
 )
 
 // wsURL turns an httptest URL into a ws URL with path.
@@ -122,48 +123,12 @@ func is(dir Direction, op Opcode) func(Frame) bool {
 	return func(f Frame) bool { return f.Dir == dir && f.Op == op }
 }
 
-// rawServer accepts one connection, records the request head it read, and
-// answers with resp (formatted with the request's accept key via %s).
-type rawServer struct {
-	ln  net.Listener
-	got chan string
-}
+// rawServer answers one upgrade with respond's bytes (see wstest).
+type rawServer struct{ *wstest.Server }
 
 func startRawServer(t *testing.T, respond func(key string) string) *rawServer {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	rs := &rawServer{ln: ln, got: make(chan string, 1)}
-	go func() {
-		c, err := ln.Accept()
-		if err != nil {
-			return
-		}
-		defer c.Close()
-		br := bufio.NewReader(c)
-		var head strings.Builder
-		key := ""
-		for {
-			line, err := br.ReadString('\n')
-			if err != nil {
-				return
-			}
-			head.WriteString(line)
-			if k, ok := strings.CutPrefix(strings.ToLower(line), "sec-websocket-key:"); ok {
-				key = strings.TrimSpace(line[len(line)-len(k):])
-			}
-			if line == "\r\n" {
-				break
-			}
-		}
-		rs.got <- head.String()
-		c.Write([]byte(respond(key)))
-		time.Sleep(200 * time.Millisecond)
-	}()
-	t.Cleanup(func() { ln.Close() })
-	return rs
+	return &rawServer{wstest.Start(t, respond, func(net.Conn) { time.Sleep(200 * time.Millisecond) })}
 }
 
-func (rs *rawServer) url(path string) string { return "ws://" + rs.ln.Addr().String() + path }
+func (rs *rawServer) url(path string) string { return "ws://" + rs.Addr + path }

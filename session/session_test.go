@@ -1,15 +1,15 @@
 package session
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"net"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/wscope/wscope/internal/wstest"
 )
 
 func TestHandshakeCaptureMatchesTheWire(t *testing.T) {
@@ -25,7 +25,7 @@ func TestHandshakeCaptureMatchesTheWire(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() { c.Abort(); drain(c) }()
-	got := <-rs.got
+	got := <-rs.Head
 	hs := chain[0]
 	if string(hs.RequestRaw) != got {
 		t.Errorf("captured request differs from what the server read:\ncaptured %q\nserver   %q", hs.RequestRaw, got)
@@ -234,35 +234,9 @@ func TestConcurrentSendsAreSafe(t *testing.T) {
 // and then neither reads nor answers (a half-open connection looks the
 // same from the client) is declared dead when pongs stop coming.
 func TestHalfOpenIsFoundByPingTimeout(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		c, err := ln.Accept()
-		if err != nil {
-			return
-		}
-		defer c.Close()
-		br := bufio.NewReader(c)
-		key := ""
-		for {
-			line, err := br.ReadString('\n')
-			if err != nil {
-				return
-			}
-			if k, ok := strings.CutPrefix(line, "Sec-WebSocket-Key: "); ok {
-				key = strings.TrimSpace(k)
-			}
-			if line == "\r\n" {
-				break
-			}
-		}
-		fmt.Fprintf(c, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n\r\n", acceptFor(key))
-		time.Sleep(5 * time.Second) // silent, never reads: no pongs
-	}()
-	c := dial(t, Config{URL: "ws://" + ln.Addr().String() + "/", PingInterval: 50 * time.Millisecond})
+	srv := wstest.Start(t, func(key string) string { return wstest.Upgrade101(key) },
+		func(net.Conn) { time.Sleep(5 * time.Second) }) // silent, never reads: no pongs
+	c := dial(t, Config{URL: "ws://" + srv.Addr + "/", PingInterval: 50 * time.Millisecond})
 	sc, frames := closedState(t, c)
 	if sc.Cause != CausePingTimeout || !strings.Contains(sc.Detail, "half-open") {
 		t.Fatalf("state %+v", sc)
