@@ -41,6 +41,9 @@ type Evidence struct {
 	LastFrameAt time.Time            // when the last frame (either way) was seen
 	IdleWait    time.Duration        // --idle: how long wscope stayed silent
 	Subprotos   []string             // subprotocols offered
+	// FirstRecv is the first text message received (at most 64 KiB):
+	// compare reads what the backend saw from `wscope serve`'s /headers.
+	FirstRecv []byte
 }
 
 // HasError reports whether any finding is an error.
