@@ -23,15 +23,6 @@ const (
 	Error Severity = "error"
 )
 
-// Finding is one diagnosis: what was seen and what to do about it.
-type Finding struct {
-	ID       string   `json:"id"`
-	Severity Severity `json:"severity"`
-	Title    string   `json:"title"`
-	Detail   string   `json:"detail"` // the evidence
-	Fix      string   `json:"fix"`    // what to change, with config lines where known
-}
-
 // Evidence is what a connection attempt produced.
 type Evidence struct {
 	Chain       []*session.Handshake // every attempt, redirects included; the last is final
