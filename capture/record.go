@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -213,4 +214,27 @@ func (r *Recorder) fail(err error) {
 		hint = " (no permission)"
 	}
 	r.err = fmt.Errorf("recording %s stopped: %w%s; the file is incomplete", r.path, err, hint)
+}
+
+// HandshakeOf rebuilds a handshake from a recording's header, the inverse
+// of HandshakeRecordOf, so a recording shows (and is diagnosed) like a
+// live session.
+func HandshakeOf(h *Header) *session.Handshake {
+	hs := &session.Handshake{URL: h.URL, Started: h.Started}
+	r := h.Handshake
+	if r == nil {
+		return hs
+	}
+	hs.RequestRaw, hs.ResponseRaw = []byte(r.RequestRaw), []byte(r.ResponseRaw)
+	hs.Request, hs.Response, hs.Status = r.RequestHeaders, r.ResponseHeaders, r.Status
+	if i := strings.Index(r.RequestRaw, "\r\n"); i > 0 {
+		hs.RequestLine = r.RequestRaw[:i]
+	}
+	if i := strings.Index(r.ResponseRaw, "\r\n"); i > 0 {
+		hs.StatusLine = r.ResponseRaw[:i]
+	} else if r.Status != 0 {
+		hs.StatusLine = fmt.Sprintf("HTTP/1.1 %d", r.Status)
+	}
+	hs.Validate()
+	return hs
 }

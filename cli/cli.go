@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/wscope/wscope/termsafe"
+	"github.com/wscope/wscope/ui"
 )
 
 // Version is wscope's version, shown by --version.
@@ -70,7 +71,17 @@ func Main() int {
 	return Run(ctx, os.Args[1:], Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv})
 }
 
-func newRoot(env Env) *cobra.Command {
+// runSeams let tests stop a command right after its flags are parsed into
+// options (cli/cli's runF): nil runs the command for real.
+type runSeams struct {
+	root    func(*ui.Options) error
+	probe   func(*probeOptions) error
+	compare func(*compareOptions) error
+}
+
+func newRoot(env Env) *cobra.Command { return newRootWith(env, runSeams{}) }
+
+func newRootWith(env Env, seams runSeams) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "wscope [URL]",
 		Short: "An interactive WebSocket inspector for the terminal",
@@ -88,16 +99,14 @@ func newRoot(env Env) *cobra.Command {
 	}
 	var cf connFlags
 	var uf uiFlags
-	var rf recordFlags
-	var pf protoFlags
-	root.RunE = rootRun(env, &cf, &uf, &rf, &pf)
+	var sf sessionFlags
+	root.RunE = rootRun(env, &cf, &uf, &sf, seams.root)
 	cf.register(root.Flags())
 	uf.register(root)
-	rf.register(root)
-	pf.register(root)
+	sf.register(root, liveSession|withLimits|withReconnect)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
 		return usageErr("%v (see --help)", err)
 	})
-	root.AddCommand(newProbeCmd(env), newServeCmd(env), newDemoCmd(env), newReplayCmd(env), newExportCmd(env), newViewCmd(env), newCompareCmd(env))
+	root.AddCommand(newProbeCmd(env, seams.probe), newServeCmd(env), newDemoCmd(env), newReplayCmd(env), newExportCmd(env), newViewCmd(env), newCompareCmd(env, seams.compare))
 	return root
 }

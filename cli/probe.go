@@ -1,29 +1,35 @@
 package cli
 
 import (
-	"os"
+	"context"
 	"time"
-	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
+	"github.com/wscope/wscope/flow"
 	"github.com/wscope/wscope/probe"
-	"github.com/wscope/wscope/protocol"
 	"github.com/wscope/wscope/session"
 )
 
-func newProbeCmd(env Env) *cobra.Command {
+// probeOptions is everything `wscope probe` was asked to do, parsed.
+type probeOptions struct {
+	URL     string
+	Session session.Config
+	Flow    flow.Options
+	Count   int
+	Wait    time.Duration
+	Quiet   bool
+	JSON    bool
+}
+
+func newProbeCmd(env Env, runF func(*probeOptions) error) *cobra.Command {
 	var (
-		cf        connFlags
-		sends     []string
-		sendFiles []string
-		count     int
-		wait      time.Duration
-		idle      time.Duration
-		asJSON    bool
-		quiet     bool
-		rf        recordFlags
-		pf        protoFlags
+		cf     connFlags
+		sf     sessionFlags
+		count  int
+		wait   time.Duration
+		asJSON bool
+		quiet  bool
 	)
 	cmd := &cobra.Command{
 		Use:   "probe URL",
@@ -44,59 +50,52 @@ func newProbeCmd(env Env) *cobra.Command {
 			if count < 0 {
 				return usageErr("--count must not be negative")
 			}
-			opts := probe.Options{Session: cfg, Count: count, Wait: wait, Idle: idle}
+			fo, err := sf.options()
+			if err != nil {
+				return err
+			}
+			opts := &probeOptions{URL: args[0], Session: cfg, Flow: fo, Count: count, Wait: wait, Quiet: quiet, JSON: asJSON}
 			if count > 0 && !cmd.Flags().Changed("wait") {
 				opts.Wait = 24 * time.Hour // --count alone waits for the count (or the close)
 			}
-			for _, s := range sends {
-				opts.Sends = append(opts.Sends, probe.Message{Op: session.OpText, Payload: []byte(s)})
+			if runF != nil {
+				return runF(opts)
 			}
-			for _, name := range sendFiles {
-				data, err := os.ReadFile(name)
-				if err != nil {
-					return usageErr("--send-file: %v", err)
-				}
-				op := session.OpText
-				if !utf8.Valid(data) {
-					op = session.OpBinary
-				}
-				opts.Sends = append(opts.Sends, probe.Message{Op: op, Payload: data})
-			}
-			opts.Record, opts.Redact = rf.path, rf.redactor()
-			if opts.Protocol, opts.ProtocolForced, err = protocol.Parse(pf.name); err != nil {
-				return usageErr("%v", err)
-			}
-			opts.AutoHeartbeat = pf.autoHeartbeat
-			if quiet {
-				opts.KeepFrames = 1 // counts stay exact; the frame list is not printed
-			}
-			r := probe.Run(cmd.Context(), opts)
-			switch {
-			case asJSON:
-				err = r.WriteJSON(env.Stdout)
-			case quiet:
-				err = r.WriteSummary(env.Stdout)
-			default:
-				err = r.WriteText(env.Stdout)
-			}
-			if err != nil {
-				return &exitError{code: 1, msg: "writing the report: " + err.Error()}
-			}
-			if code := r.ExitCode(); code != 0 {
-				return &exitError{code: code} // the report already says why
-			}
-			return nil
+			return probeRun(cmd.Context(), env, opts)
 		},
 	}
 	cf.register(cmd.Flags())
-	cmd.Flags().StringArrayVar(&sends, "send", nil, "send this text message after connecting (repeatable)")
-	cmd.Flags().StringArrayVar(&sendFiles, "send-file", nil, "send the file's content (text if valid UTF-8, else binary; repeatable)")
+	sf.register(cmd, liveSession)
 	cmd.Flags().IntVar(&count, "count", 0, "stop after N text/binary messages were received")
 	cmd.Flags().DurationVar(&wait, "wait", probe.DefaultWait, "stop after this long")
-	cmd.Flags().DurationVar(&idle, "idle", 0, "send nothing (no pings) for this long and report whether the connection was closed")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON document (schema in docs/json.md)")
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "print a one-line summary instead of the report")
-	rf.register(cmd)
-	pf.register(cmd)
 	return cmd
+}
+
+// probeRun runs the probe and prints its report.
+func probeRun(ctx context.Context, env Env, o *probeOptions) error {
+	opts := probe.Options{Session: o.Session, Options: o.Flow}
+	opts.Session.URL = o.URL
+	opts.Count, opts.Wait = o.Count, o.Wait
+	if o.Quiet {
+		opts.KeepFrames = 1 // counts stay exact; the frame list is not printed
+	}
+	r := probe.Run(ctx, opts)
+	var err error
+	switch {
+	case o.JSON:
+		err = r.WriteJSON(env.Stdout)
+	case o.Quiet:
+		err = r.WriteSummary(env.Stdout)
+	default:
+		err = r.WriteText(env.Stdout)
+	}
+	if err != nil {
+		return &exitError{code: 1, msg: "writing the report: " + err.Error()}
+	}
+	if code := r.ExitCode(); code != 0 {
+		return &exitError{code: code} // the report already says why
+	}
+	return nil
 }

@@ -12,13 +12,14 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/wscope/wscope/capture"
+	"github.com/wscope/wscope/replay"
 	"github.com/wscope/wscope/termsafe"
 )
 
 func newReplayCmd(env Env) *cobra.Command {
 	var (
 		cf      connFlags
-		rf      recordFlags
+		sf      sessionFlags
 		target  string
 		speed   float64
 		noDelay bool
@@ -44,18 +45,18 @@ func newReplayCmd(env Env) *cobra.Command {
 			if err != nil {
 				return usageErr("%v", err)
 			}
-			cfg, err := cf.config(target, env)
+			cfg, err := cf.config("", env)
 			if err != nil {
 				return err
-			}
-			if target == "" {
-				cfg.URL = ""
 			}
 			if speed <= 0 {
 				return usageErr("--speed must be positive, e.g. 2 for twice as fast")
 			}
-			opts := capture.ReplayOptions{Session: cfg, Speed: speed, NoDelay: noDelay, Ignore: ignore, Settle: settle,
-				Record: rf.path, Redact: rf.redactor()}
+			fo, err := sf.options()
+			if err != nil {
+				return err
+			}
+			opts := replay.Options{Options: fo, Speed: speed, NoDelay: noDelay, Ignore: ignore, Settle: settle}
 			if step {
 				in := bufio.NewReader(env.Stdin)
 				opts.Step = func(i int, e *capture.Event) error {
@@ -75,7 +76,7 @@ func newReplayCmd(env Env) *cobra.Command {
 			for _, w := range rec.Warnings {
 				fmt.Fprintln(env.Stderr, "wscope: warning: "+termsafe.Line(w))
 			}
-			res := capture.Replay(cmd.Context(), rec, opts)
+			res := replay.Run(cmd.Context(), rec, target, cfg, opts)
 			if asJSON {
 				enc := json.NewEncoder(env.Stdout)
 				enc.SetIndent("", "  ")
@@ -90,7 +91,7 @@ func newReplayCmd(env Env) *cobra.Command {
 		},
 	}
 	cf.register(cmd.Flags())
-	rf.register(cmd)
+	sf.register(cmd, withRecord|withProtocol)
 	cmd.Flags().StringVar(&target, "target", "", "connect here instead of the recorded URL")
 	cmd.Flags().Float64Var(&speed, "speed", 1, "scale the recorded timing (2: twice as fast)")
 	cmd.Flags().BoolVar(&noDelay, "no-delay", false, "send without the recorded pauses")
@@ -102,7 +103,7 @@ func newReplayCmd(env Env) *cobra.Command {
 	return cmd
 }
 
-func writeReplay(w io.Writer, res *capture.ReplayResult) {
+func writeReplay(w io.Writer, res *replay.Result) {
 	fmt.Fprintf(w, "replay against %s: sent %d client messages\n", termsafe.Line(res.Target), res.Sent)
 	for _, warn := range res.Warnings {
 		fmt.Fprintf(w, "  warning: %s\n", termsafe.Line(warn))
@@ -111,12 +112,12 @@ func writeReplay(w io.Writer, res *capture.ReplayResult) {
 		fmt.Fprintf(w, "error: %s\n", termsafe.Line(res.Error))
 		return
 	}
-	counts := map[capture.Verdict]int{}
+	counts := map[replay.Verdict]int{}
 	for _, it := range res.Items {
 		counts[it.Verdict]++
-		mark := map[capture.Verdict]string{capture.Matched: "✓", capture.Differs: "✗", capture.Missing: "?"}[it.Verdict]
+		mark := map[replay.Verdict]string{replay.Matched: "✓", replay.Differs: "✗", replay.Missing: "?"}[it.Verdict]
 		fmt.Fprintf(w, "  %s %3d %-8s %s\n", mark, it.Index, it.Verdict, termsafe.Line(truncateRunes(it.Expected, 70)))
-		if it.Verdict == capture.Differs {
+		if it.Verdict == replay.Differs {
 			for _, d := range it.Diff {
 				fmt.Fprintf(w, "          %s\n", termsafe.Line(d))
 			}
@@ -125,7 +126,7 @@ func writeReplay(w io.Writer, res *capture.ReplayResult) {
 	for _, u := range res.Unexpected {
 		fmt.Fprintf(w, "  + unexpected %s\n", termsafe.Line(truncateRunes(u, 70)))
 	}
-	fmt.Fprintf(w, "%d matched, %d differ, %d missing, %d unexpected\n", counts[capture.Matched], counts[capture.Differs], counts[capture.Missing], len(res.Unexpected))
+	fmt.Fprintf(w, "%d matched, %d differ, %d missing, %d unexpected\n", counts[replay.Matched], counts[replay.Differs], counts[replay.Missing], len(res.Unexpected))
 }
 
 func truncateRunes(s string, n int) string {
@@ -137,7 +138,7 @@ func truncateRunes(s string, n int) string {
 
 func newExportCmd(env Env) *cobra.Command {
 	var out, entry string
-	var rf recordFlags
+	var rf redactFlags
 	cmd := &cobra.Command{
 		Use:     "export FILE",
 		Short:   "Export a recording as a HAR 1.2 file that browser DevTools can import",
@@ -169,3 +170,11 @@ func newExportCmd(env Env) *cobra.Command {
 	cmd.Flags().BoolVar(&rf.noRedact, "no-redact", false, "keep secrets in the export")
 	return cmd
 }
+
+// redactFlags choose what export hides.
+type redactFlags struct {
+	redact   []string
+	noRedact bool
+}
+
+func (f *redactFlags) redactor() *capture.Redactor { return capture.NewRedactor(f.redact, f.noRedact) }

@@ -9,7 +9,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/wscope/wscope/capture"
-	"github.com/wscope/wscope/protocol"
 	"github.com/wscope/wscope/serve"
 	"github.com/wscope/wscope/session"
 	"github.com/wscope/wscope/themes"
@@ -21,25 +20,18 @@ type uiFlags struct {
 	theme     string
 	themeFile string
 	noColor   bool
-	maxFrames int
-	reconnect bool
 }
 
 func (f *uiFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.theme, "theme", "", "colour theme: "+strings.Join(themes.Names(), ", ")+" (default: dark or light from the terminal)")
 	cmd.Flags().StringVar(&f.themeFile, "theme-file", "", "load a custom theme from a TOML file")
 	cmd.Flags().BoolVar(&f.noColor, "no-color", false, "no colours (also when NO_COLOR is set)")
-	cmd.Flags().BoolVar(&f.reconnect, "reconnect", false, "reconnect after a drop or a failed dial, with backoff (1s, 2s, 4s … 30s)")
-	cmd.Flags().IntVar(&f.maxFrames, "max-frames", 0, "keep only about the last N frames in memory (a recording still gets them all); 0 keeps all")
 }
 
 // options builds the TUI options; it validates the theme flags.
 func (f *uiFlags) options(cfg session.Config, env Env) (ui.Options, error) {
-	opts := ui.Options{Config: cfg, Theme: f.theme, NoColor: f.noColor || env.Getenv("NO_COLOR") != "", StateDir: ui.StateDir(env.Getenv),
-		Redact: capture.NewRedactor(nil, false), MaxFrames: f.maxFrames, Reconnect: f.reconnect}
-	if f.maxFrames < 0 {
-		return opts, usageErr("--max-frames must not be negative")
-	}
+	opts := ui.Options{Config: cfg, Theme: f.theme, NoColor: f.noColor || env.Getenv("NO_COLOR") != "", StateDir: ui.StateDir(env.Getenv)}
+	opts.Redact = capture.NewRedactor(nil, false)
 	if f.theme != "" {
 		if _, ok := themes.Builtin(f.theme); !ok {
 			return opts, usageErr("unknown theme %q: choose one of %s, or --theme-file FILE", f.theme, strings.Join(themes.Names(), ", "))
@@ -69,6 +61,7 @@ func runProgram(cmd *cobra.Command, model tea.Model) error {
 
 func newDemoCmd(env Env) *cobra.Command {
 	var uf uiFlags
+	var sf sessionFlags
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Start the diagnostic server on a free port and open the inspector on its demo endpoint",
@@ -86,16 +79,21 @@ func newDemoCmd(env Env) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if opts.Options, err = sf.options(); err != nil {
+				return err
+			}
 			opts.Title = "demo"
 			return runTUI(cmd, opts)
 		},
 	}
 	uf.register(cmd)
+	sf.register(cmd, withRecord|withLimits)
 	return cmd
 }
 
-// rootRun opens the TUI on the URL, or the connect form without one.
-func rootRun(env Env, cf *connFlags, uf *uiFlags, rf *recordFlags, pf *protoFlags) func(*cobra.Command, []string) error {
+// rootRun opens the TUI on the URL, or the connect form without one;
+// runF (tests) receives the options instead.
+func rootRun(env Env, cf *connFlags, uf *uiFlags, sf *sessionFlags, runF func(*ui.Options) error) func(*cobra.Command, []string) error {
 	return func(cmd *cobra.Command, args []string) error {
 		url := ""
 		if len(args) == 1 {
@@ -112,11 +110,12 @@ func rootRun(env Env, cf *connFlags, uf *uiFlags, rf *recordFlags, pf *protoFlag
 		if err != nil {
 			return err
 		}
-		opts.Record, opts.Redact = rf.path, rf.redactor()
-		if opts.Protocol, opts.ProtocolForced, err = protocol.Parse(pf.name); err != nil {
-			return usageErr("%v", err)
+		if opts.Options, err = sf.options(); err != nil {
+			return err
 		}
-		opts.AutoHeartbeat = pf.autoHeartbeat
+		if runF != nil {
+			return runF(&opts)
+		}
 		return runTUI(cmd, opts)
 	}
 }
@@ -124,6 +123,7 @@ func rootRun(env Env, cf *connFlags, uf *uiFlags, rf *recordFlags, pf *protoFlag
 func newViewCmd(env Env) *cobra.Command {
 	var uf uiFlags
 	var cf connFlags
+	var sf sessionFlags
 	var entry, target string
 	var ignore []string
 	cmd := &cobra.Command{
@@ -147,12 +147,16 @@ func newViewCmd(env Env) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if opts.Options, err = sf.options(); err != nil {
+				return err
+			}
 			opts.Recording, opts.ReplayIgnore, opts.Title = rec, ignore, "view "+filepath.Base(args[0])
 			return runTUI(cmd, opts)
 		},
 	}
 	uf.register(cmd)
 	cf.register(cmd.Flags())
+	sf.register(cmd, withProtocol|withLimits)
 	cmd.Flags().StringVar(&entry, "entry", "", "HAR only: which WebSocket entry (number or URL substring)")
 	cmd.Flags().StringVar(&target, "target", "", "replay (P) against this URL instead of the recorded one")
 	cmd.Flags().StringArrayVar(&ignore, "ignore-field", nil, "JSON field to leave out when comparing a replay (repeatable)")

@@ -14,6 +14,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/wscope/wscope/diagnose"
+	"github.com/wscope/wscope/flow"
 	"github.com/wscope/wscope/internal/realproxy"
 	"github.com/wscope/wscope/internal/testca"
 	"github.com/wscope/wscope/probe"
@@ -49,7 +50,7 @@ func nginx(t *testing.T, upstream, upgrade, readTimeout string) *realproxy.Proxy
 
 func probeURL(t *testing.T, url string, mod func(*probe.Options)) *probe.Report {
 	t.Helper()
-	o := probe.Options{Session: session.Config{URL: url, Timeout: 5 * time.Second}, Wait: 300 * time.Millisecond}
+	o := probe.Options{Session: session.Config{URL: url, Timeout: 5 * time.Second}, Options: flow.Options{Script: flow.Script{Wait: 300 * time.Millisecond}}}
 	if mod != nil {
 		mod(&o)
 	}
@@ -76,8 +77,8 @@ func TestNginxCorrectConfigUpgradesWithNoFindings(t *testing.T) {
 	}
 	// What nginx changed on the way: compare the direct path with nginx's.
 	res := Run(context.Background(),
-		probe.Options{Session: session.Config{URL: app.URL("/headers")}, Count: 1, Wait: 2 * time.Second},
-		probe.Options{Session: session.Config{URL: "ws://" + px.Addr + "/headers"}, Count: 1, Wait: 2 * time.Second})
+		probe.Options{Session: session.Config{URL: app.URL("/headers")}, Options: flow.Options{Script: flow.Script{Count: 1, Wait: 2 * time.Second}}},
+		probe.Options{Session: session.Config{URL: "ws://" + px.Addr + "/headers"}, Options: flow.Options{Script: flow.Script{Count: 1, Wait: 2 * time.Second}}})
 	var sawXFF, sawConnection bool
 	for _, c := range res.BackendDiff {
 		if c.Name == "X-Forwarded-For" && c.Change == "added" {
@@ -103,8 +104,8 @@ func TestNginxWithoutUpgradeHeaders(t *testing.T) {
 		t.Fatalf("not the nginx fix: %s", fix)
 	}
 	// compare: direct works, proxied does not — an error-level difference.
-	res := Run(context.Background(), probe.Options{Session: session.Config{URL: app.URL("/echo")}, Wait: 200 * time.Millisecond},
-		probe.Options{Session: session.Config{URL: "ws://" + px.Addr + "/echo"}, Wait: 200 * time.Millisecond})
+	res := Run(context.Background(), probe.Options{Session: session.Config{URL: app.URL("/echo")}, Options: flow.Options{Script: flow.Script{Wait: 200 * time.Millisecond}}},
+		probe.Options{Session: session.Config{URL: "ws://" + px.Addr + "/echo"}, Options: flow.Options{Script: flow.Script{Wait: 200 * time.Millisecond}}})
 	var out strings.Builder
 	res.WriteText(&out, "direct", "nginx")
 	if !res.ErrorLevel() || !strings.Contains(out.String(), "≠ status") || !strings.Contains(out.String(), "upgrade-rejected") {

@@ -9,6 +9,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/wscope/wscope/capture"
+	"github.com/wscope/wscope/flow"
 	"github.com/wscope/wscope/serve"
 	"github.com/wscope/wscope/session"
 )
@@ -48,7 +49,7 @@ func BenchmarkFirehose(b *testing.B) {
 	run := func(b *testing.B, record bool) {
 		dir := b.TempDir()
 		for i := 0; b.Loop(); i++ {
-			o := Options{Session: session.Config{URL: url}, Count: firehoseN, Wait: 1 << 40, KeepFrames: 1}
+			o := Options{Session: session.Config{URL: url}, KeepFrames: 1, Options: flow.Options{Script: flow.Script{Count: firehoseN, Wait: 1 << 40}}}
 			if record {
 				o.Record, o.Redact = filepath.Join(dir, fmt.Sprintf("r%d.jsonl", i)), capture.NewRedactor(nil, false)
 			}

@@ -15,6 +15,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/wscope/wscope/capture"
+	"github.com/wscope/wscope/flow"
 	"github.com/wscope/wscope/internal/wstest"
 	"github.com/wscope/wscope/session"
 )
@@ -64,8 +65,7 @@ func url(s *httptest.Server, path string) string {
 
 func TestProbeSendsAndReportsEchoes(t *testing.T) {
 	s := server(t)
-	r := Run(context.Background(), Options{Session: session.Config{URL: url(s, "/echo")},
-		Sends: []Message{{Op: session.OpText, Payload: []byte("one")}, {Op: session.OpBinary, Payload: []byte{1, 2}}}, Count: 2})
+	r := Run(context.Background(), Options{Session: session.Config{URL: url(s, "/echo")}, Options: flow.Options{Script: flow.Script{Sends: []Message{{Op: session.OpText, Payload: []byte("one")}, {Op: session.OpBinary, Payload: []byte{1, 2}}}, Count: 2}}})
 	if r.ExitCode() != 0 || !r.Upgraded || r.Status != 101 {
 		t.Fatalf("exit %d upgraded %v status %d err %q", r.ExitCode(), r.Upgraded, r.Status, r.Error)
 	}
@@ -127,8 +127,7 @@ func TestProbeBadURLExitsTwo(t *testing.T) {
 
 func TestProbeIdleReportsWhenTheConnectionWasCut(t *testing.T) {
 	s := server(t)
-	r := Run(context.Background(), Options{Session: session.Config{URL: url(s, "/drop-after-silence"), PingInterval: 10 * time.Millisecond},
-		Idle: 3 * time.Second})
+	r := Run(context.Background(), Options{Session: session.Config{URL: url(s, "/drop-after-silence"), PingInterval: 10 * time.Millisecond}, Options: flow.Options{Script: flow.Script{Idle: 3 * time.Second}}})
 	if r.Idle == nil || r.Idle.Survived || r.Idle.ClosedAfterMS < 1000 || r.Idle.ClosedAfterMS > 2500 {
 		t.Fatalf("idle %+v", r.Idle)
 	}
@@ -142,7 +141,7 @@ func TestProbeIdleReportsWhenTheConnectionWasCut(t *testing.T) {
 
 func TestTextReportEscapesHostileBytes(t *testing.T) {
 	s := server(t)
-	r := Run(context.Background(), Options{Session: session.Config{URL: url(s, "/hostile")}, Wait: time.Second})
+	r := Run(context.Background(), Options{Session: session.Config{URL: url(s, "/hostile")}, Options: flow.Options{Script: flow.Script{Wait: time.Second}}})
 	var out bytes.Buffer
 	r.WriteText(&out)
 	text := out.String()
@@ -164,8 +163,7 @@ func TestTextReportEscapesHostileBytes(t *testing.T) {
 func TestProbeRecordsTheSession(t *testing.T) {
 	s := server(t)
 	path := t.TempDir() + "/probe.jsonl"
-	r := Run(context.Background(), Options{Session: session.Config{URL: url(s, "/echo?token=hunter2"), Headers: []session.Header{{Name: "Authorization", Value: "Bearer hunter2"}}},
-		Sends: []Message{{Op: session.OpText, Payload: []byte("recorded")}}, Count: 1, Record: path, Redact: capture.NewRedactor(nil, false)})
+	r := Run(context.Background(), Options{Session: session.Config{URL: url(s, "/echo?token=hunter2"), Headers: []session.Header{{Name: "Authorization", Value: "Bearer hunter2"}}}, Options: flow.Options{Record: path, Redact: capture.NewRedactor(nil, false), Script: flow.Script{Sends: []Message{{Op: session.OpText, Payload: []byte("recorded")}}, Count: 1}}})
 	if r.ExitCode() != 0 {
 		t.Fatalf("exit %d: %s", r.ExitCode(), r.Error)
 	}
@@ -187,7 +185,7 @@ func TestProbeRecordsTheSession(t *testing.T) {
 	if strings.Contains(string(data), "hunter2") {
 		t.Fatal("the recording holds the token")
 	}
-	if r := Run(context.Background(), Options{Session: session.Config{URL: url(s, "/echo")}, Record: "/nonexistent/dir/x.jsonl", Redact: capture.NewRedactor(nil, false)}); r.ExitCode() != 2 || !strings.Contains(r.Error, "cannot create recording") {
+	if r := Run(context.Background(), Options{Session: session.Config{URL: url(s, "/echo")}, Options: flow.Options{Record: "/nonexistent/dir/x.jsonl", Redact: capture.NewRedactor(nil, false)}}); r.ExitCode() != 2 || !strings.Contains(r.Error, "cannot create recording") {
 		t.Fatalf("bad --record path: exit %d %q", r.ExitCode(), r.Error)
 	}
 }
@@ -203,7 +201,7 @@ func TestHostileHeadersAreEscaped(t *testing.T) {
 		c.Write(append([]byte{0x88, byte(2 + len(reason)), 0x0f, 0xa0}, reason...))
 		time.Sleep(300 * time.Millisecond)
 	})
-	r := Run(context.Background(), Options{Session: session.Config{URL: "ws://" + srv.Addr + "/"}, Wait: time.Second})
+	r := Run(context.Background(), Options{Session: session.Config{URL: "ws://" + srv.Addr + "/"}, Options: flow.Options{Script: flow.Script{Wait: time.Second}}})
 	var out bytes.Buffer
 	r.WriteText(&out)
 	text := out.String()
@@ -225,7 +223,7 @@ func TestHostileHeadersAreEscaped(t *testing.T) {
 func TestReportRedactsSecretsByDefault(t *testing.T) {
 	s := server(t)
 	o := Options{Session: session.Config{URL: url(s, "/echo?token=hunter2&room=1"),
-		Headers: []session.Header{{Name: "Authorization", Value: "Bearer hunter2"}}, Cookie: "sid=hunter2"}, Wait: 100 * time.Millisecond}
+		Headers: []session.Header{{Name: "Authorization", Value: "Bearer hunter2"}}, Cookie: "sid=hunter2"}, Options: flow.Options{Script: flow.Script{Wait: 100 * time.Millisecond}}}
 	o.Redact = capture.NewRedactor(nil, false)
 	r := Run(context.Background(), o)
 	var text, js bytes.Buffer

@@ -39,7 +39,9 @@ type Report struct {
 	Hint        string                 `json:"hint,omitempty"`
 	Warnings    []string               `json:"warnings"`
 	Elapsed     time.Duration          `json:"-"`
-	usageError  bool
+	// Side is the connection's evidence and findings, for compare.
+	Side       diagnose.Side `json:"-"`
+	usageError bool
 }
 
 // HTTPMessage is a request or response head, raw and parsed.

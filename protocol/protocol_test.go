@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wscope/wscope/flow"
 	"github.com/wscope/wscope/probe"
 	"github.com/wscope/wscope/protocol"
 	"github.com/wscope/wscope/session"
@@ -13,7 +14,7 @@ import (
 
 func run(t *testing.T, url string, mod func(*probe.Options), sends ...string) *probe.Report {
 	t.Helper()
-	o := probe.Options{Session: session.Config{URL: url}, Wait: 600 * time.Millisecond}
+	o := probe.Options{Session: session.Config{URL: url}, Options: flow.Options{Script: flow.Script{Wait: 600 * time.Millisecond}}}
 	for _, s := range sends {
 		o.Sends = append(o.Sends, probe.Message{Op: session.OpText, Payload: []byte(s)})
 	}

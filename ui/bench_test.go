@@ -9,6 +9,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/wscope/wscope/flow"
 	"github.com/wscope/wscope/session"
 	"github.com/wscope/wscope/themes"
 )
@@ -19,11 +20,11 @@ func millionFrames(n int) *frameLog {
 	l := newFrameLog(c)
 	l.SetSize(120, 50)
 	start := time.Now()
-	batch := make([]session.Frame, 0, 4096)
+	batch := make([]flow.Frame, 0, 4096)
 	for i := 0; i < n; i++ {
 		// Exactly 64 bytes in its own allocation, as the engine delivers it.
 		p := bytes.Clone([]byte(fmt.Sprintf(`{"seq":%08d,"type":"tick","pad":"xxxxxxxxxxxxxxxxxxxxxxxxx"}`, i))[:64])
-		batch = append(batch, session.Frame{Time: start.Add(time.Duration(i) * time.Microsecond), Payload: p, Op: session.OpText, Dir: session.Recv})
+		batch = append(batch, flow.Frame{Frame: session.Frame{Time: start.Add(time.Duration(i) * time.Microsecond), Payload: p, Op: session.OpText, Dir: session.Recv}})
 		if len(batch) == cap(batch) {
 			l.Append(batch)
 			batch = batch[:0]
@@ -104,7 +105,7 @@ func BenchmarkLargeFrame(b *testing.B) {
 			m := New(Options{Config: session.Config{URL: "ws://x/"}, Theme: "dark", NoBgQuery: true})
 			m.Update(tea.WindowSizeMsg{Width: 160, Height: 50})
 			for b.Loop() {
-				m.log.Append([]session.Frame{{Time: time.Now(), Payload: p, Op: session.OpText}})
+				m.log.Append([]flow.Frame{{Frame: session.Frame{Time: time.Now(), Payload: p, Op: session.OpText}}})
 				m.syncDetail()
 				_ = m.render()
 			}

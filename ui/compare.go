@@ -2,8 +2,8 @@ package ui
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -13,8 +13,8 @@ import (
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/wscope/wscope/compare"
 	"github.com/wscope/wscope/diagnose"
+	"github.com/wscope/wscope/flow"
 	"github.com/wscope/wscope/session"
 	"github.com/wscope/wscope/termsafe"
 	"github.com/wscope/wscope/themes"
@@ -22,31 +22,50 @@ import (
 
 // CompareOptions configure the split view of `wscope compare`.
 type CompareOptions struct {
-	A, B           session.Config
-	LabelA, LabelB string
-	Theme          string
-	NoColor        bool
-	Now            func() time.Time
+	// URLA and URLB are the two targets; A and B the connection settings
+	// of each side (their URL fields are ignored).
+	URLA, URLB string
+	A, B       session.Config
+	LabelA     string
+	LabelB     string
+	// Flow are the session options both sides share (recording, protocol,
+	// heartbeats, the script with --send and --idle, limits, reconnect).
+	// A recording goes to two files: NAME.a.jsonl and NAME.b.jsonl.
+	Flow    flow.Options
+	Theme   string
+	Custom  *themes.Palette
+	NoColor bool
+	Now     func() time.Time
+}
+
+// SideRecordPath is where side ("a" or "b") of a comparison records when
+// the user asked for path: session.jsonl becomes session.a.jsonl.
+func SideRecordPath(path, side string) string {
+	if path == "" {
+		return ""
+	}
+	ext := filepath.Ext(path)
+	return strings.TrimSuffix(path, ext) + "." + side + ext
 }
 
 // compareSide is one of the two live sessions.
 type compareSide struct {
 	label   string
+	url     string
 	cfg     session.Config
+	opts    flow.Options
 	id      int
-	conn    *session.Conn
+	flow    *flow.Flow
 	log     *frameLog
 	state   session.State
-	chain   []*session.Handshake
-	dialErr *session.Error
 	closed  *session.StateChange
-	opened  time.Time
-	last    time.Time
-	recv    int64
+	stats   flow.Stats
+	retries int
 }
 
 // CompareModel is the split view: A and B side by side, one send box that
-// sends to both, and a findings pane that says what differs.
+// sends to both, and a findings pane that says what differs — the same
+// findings `compare --report` prints, from the same diagnose.Compare.
 type CompareModel struct {
 	common        *Common
 	opts          CompareOptions
@@ -58,6 +77,8 @@ type CompareModel struct {
 	toast         string
 	width, height int
 	keys          struct{ Quit, Focus, Compose, Reconnect, Ping key.Binding }
+	comparison    diagnose.Comparison
+	findings      []string // the findings pane, rebuilt on events and ticks
 }
 
 // NewCompare builds the split view.
@@ -69,6 +90,8 @@ func NewCompare(opts CompareOptions) *CompareModel {
 	switch {
 	case opts.NoColor:
 		m.common.Styles = themes.NoColor()
+	case opts.Custom != nil && opts.Theme == opts.Custom.Name:
+		m.common.Styles = themes.New(*opts.Custom)
 	default:
 		p, ok := themes.Builtin(opts.Theme)
 		if !ok {
@@ -78,19 +101,37 @@ func NewCompare(opts CompareOptions) *CompareModel {
 	}
 	st := m.common.Styles
 	m.help.Styles = help.Styles{ShortKey: st.HelpKey, ShortDesc: st.HelpDesc, ShortSeparator: st.HelpSep, Ellipsis: st.HelpSep}
-	m.sides[0] = &compareSide{label: "A " + opts.LabelA, cfg: opts.A, log: newFrameLog(m.common)}
-	m.sides[1] = &compareSide{label: "B " + opts.LabelB, cfg: opts.B, log: newFrameLog(m.common)}
+	for i, side := range []struct {
+		label, url string
+		cfg        session.Config
+	}{{opts.LabelA, opts.URLA, opts.A}, {opts.LabelB, opts.URLB, opts.B}} {
+		o := opts.Flow
+		o.Record = SideRecordPath(o.Record, string("ab"[i]))
+		s := &compareSide{label: string("AB"[i]) + " " + side.label, url: side.url, cfg: side.cfg, opts: o, log: newFrameLog(m.common)}
+		s.log.SetLimit(o.MaxFrames)
+		m.sides[i] = s
+	}
 	m.send = newSendBox(m.common)
 	m.keys.Quit = bind([]string{"q", "ctrl+c"}, "q", "quit")
 	m.keys.Focus = bind([]string{"tab"}, "tab", "A / B / send box")
 	m.keys.Compose = bind([]string{"i"}, "i", "send to both")
 	m.keys.Reconnect = bind([]string{"r"}, "r", "reconnect both")
 	m.keys.Ping = bind([]string{"p"}, "p", "ping both")
+	m.refreshFindings()
 	return m
 }
 
 // Init dials both sides.
-func (m *CompareModel) Init() tea.Cmd { return m.connectBoth() }
+func (m *CompareModel) Init() tea.Cmd { return tea.Batch(m.connectBoth(), m.tick()) }
+
+// ExitCode is what `wscope compare` exits with after the split view: 1
+// when the sides differ in an error-level way (as `--report` decides).
+func (m *CompareModel) ExitCode() int {
+	if m.comparison.ErrorLevel() {
+		return 1
+	}
+	return 0
+}
 
 // compareDialedMsg and compareEventsMsg are tagged with side and id, so a
 // late result from a replaced connection is dropped.
@@ -104,31 +145,41 @@ type compareEventsMsg struct {
 	e    eventsMsg
 }
 
+// compareTickMsg re-evaluates what only time decides (the idle check,
+// protocol findings) once a second.
+type compareTickMsg struct{}
+
+// compareRedialMsg redials one side after a drop (--reconnect).
+type compareRedialMsg struct{ side, id int }
+
+func (m *CompareModel) tick() tea.Cmd {
+	return tea.Tick(time.Second, func(time.Time) tea.Msg { return compareTickMsg{} })
+}
+
 func (m *CompareModel) connectBoth() tea.Cmd {
 	m.gen++
-	var cmds []tea.Cmd
-	for i, s := range m.sides {
-		side := i
-		s.id = m.gen
-		old := s.conn
-		s.conn, s.state, s.chain, s.dialErr, s.closed, s.recv = nil, session.StateConnecting, nil, nil, nil, 0
-		if m.gen > 1 {
-			s.log.AddNote("reconnecting…", m.common.Now())
-		}
-		cfg, id := s.cfg, s.id
-		cmds = append(cmds, func() tea.Msg {
-			if old != nil {
-				old.Abort()
-			}
-			conn, chain, err := session.Dial(context.Background(), cfg)
-			d := dialedMsg{id: id, conn: conn, chain: chain, err: err}
-			if conn != nil {
-				d.feed = startFeed(id, conn.Events(), nil, nil, nil)
-			}
-			return compareDialedMsg{side: side, d: d}
-		})
+	return tea.Batch(m.connectSide(0), m.connectSide(1))
+}
+
+func (m *CompareModel) connectSide(i int) tea.Cmd {
+	s := m.sides[i]
+	s.id = m.gen*2 + i
+	old := s.flow
+	s.flow, s.state, s.closed, s.stats = nil, session.StateConnecting, nil, flow.Stats{}
+	if m.gen > 1 || s.retries > 0 {
+		s.log.AddNote("reconnecting…", m.common.Now())
 	}
-	return tea.Batch(cmds...)
+	url, cfg, opts, id := s.url, s.cfg, s.opts, s.id
+	if m.gen > 1 || s.retries > 0 {
+		opts.Record = "" // the recording covers the first connection of each side
+	}
+	return func() tea.Msg {
+		if old != nil && old.Conn() != nil {
+			old.Conn().Abort()
+		}
+		fl := flow.Dial(context.Background(), url, cfg, opts)
+		return compareDialedMsg{side: i, d: dialedMsg{id: id, feed: newFeed(id, fl)}}
+	}
 }
 
 func (m *CompareModel) next(side int, f *feed) tea.Cmd {
@@ -144,59 +195,67 @@ func (m *CompareModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.layout()
 	case compareDialedMsg:
 		s := m.sides[msg.side]
-		d := msg.d
-		if d.id != s.id {
-			if d.conn != nil {
-				conn := d.conn
+		fl := msg.d.feed.flow
+		if msg.d.id != s.id {
+			if conn := fl.Conn(); conn != nil {
 				return m, func() tea.Msg { conn.Abort(); return nil }
 			}
 			return m, nil
 		}
-		s.chain = d.chain
-		if d.err != nil {
-			var se *session.Error
-			if !errors.As(d.err, &se) {
-				se = &session.Error{Class: session.ClassNetwork, Msg: termsafe.Line(d.err.Error())}
-			}
-			s.dialErr, s.state = se, session.StateClosed
-			s.log.AddNote("✗ "+se.Msg, m.common.Now())
-			return m, nil
+		s.flow = fl
+		defer m.refreshFindings()
+		if fl.Err != nil {
+			s.state = session.StateClosed
+			s.log.AddNote("✗ "+termsafe.Line(fl.Err.Msg), m.common.Now())
+			return m, m.scheduleRedial(msg.side)
 		}
-		s.conn, s.state, s.opened = d.conn, session.StateOpen, m.common.Now()
-		return m, m.next(msg.side, d.feed)
+		if err := fl.RecordErr(); err != nil {
+			m.toast = termsafe.Line(err.Error())
+		}
+		s.state = session.StateOpen
+		return m, m.next(msg.side, msg.d.feed)
 	case compareEventsMsg:
 		s := m.sides[msg.side]
 		if msg.e.id != s.id {
 			return m, nil
 		}
-		var frames []session.Frame
+		s.stats = msg.e.stats
+		frames := make([]flow.Frame, 0, len(msg.e.events))
 		for _, e := range msg.e.events {
 			if e.Kind == session.EventFrame {
 				frames = append(frames, e.Frame)
-				s.last = e.Frame.Time
-				if e.Frame.Dir == session.Recv && !e.Frame.Op.IsControl() {
-					s.recv++
-				}
 				continue
 			}
 			s.state = e.State.State
 			if e.State.State == session.StateClosed {
-				s.closed, s.conn = e.State, nil
+				s.closed = e.State
 				s.log.Append(frames)
-				frames = nil
+				frames = frames[:0]
 				s.log.AddNote("closed: "+e.State.Detail, e.State.Time)
 			}
 		}
 		s.log.Append(frames)
 		msg.e.feed.recycle(msg.e.events)
+		m.refreshFindings()
 		if msg.e.done {
+			if s.closed != nil && !s.closed.Cause.Clean() && s.closed.Cause != session.CauseLocalAbort {
+				return m, m.scheduleRedial(msg.side)
+			}
 			return m, nil
 		}
 		return m, m.next(msg.side, msg.e.feed)
+	case compareTickMsg:
+		m.refreshFindings()
+		return m, m.tick()
+	case compareRedialMsg:
+		if s := m.sides[msg.side]; msg.id == s.id && s.state == session.StateClosed {
+			return m, m.connectSide(msg.side)
+		}
 	case sendMsg:
 		var cmds []tea.Cmd
 		for _, s := range m.sides {
-			if conn := s.conn; conn != nil {
+			if s.flow != nil && s.flow.Conn() != nil && s.state == session.StateOpen {
+				conn := s.flow.Conn()
 				cmds = append(cmds, func() tea.Msg {
 					if err := conn.Send(msg.op, msg.payload); err != nil {
 						return sendFailedMsg{err: err}
@@ -212,7 +271,8 @@ func (m *CompareModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case closeMsg:
 		var cmds []tea.Cmd
 		for _, s := range m.sides {
-			if conn := s.conn; conn != nil {
+			if s.flow != nil && s.flow.Conn() != nil {
+				conn := s.flow.Conn()
 				cmds = append(cmds, func() tea.Msg { conn.Close(msg.code, msg.reason); return nil })
 			}
 		}
@@ -231,6 +291,19 @@ func (m *CompareModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 	}
 	return m, nil
+}
+
+// scheduleRedial plans a side's next attempt when --reconnect is on.
+func (m *CompareModel) scheduleRedial(i int) tea.Cmd {
+	s := m.sides[i]
+	if !s.opts.Reconnect {
+		return nil
+	}
+	s.retries++
+	wait := backoff(s.retries)
+	s.log.AddNote(fmt.Sprintf("reconnecting in %s (attempt %d)", wait, s.retries), m.common.Now())
+	id := s.id
+	return tea.Tick(wait, func(time.Time) tea.Msg { return compareRedialMsg{side: i, id: id} })
 }
 
 func (m *CompareModel) onKey(k tea.KeyPressMsg) tea.Cmd {
@@ -268,11 +341,11 @@ func (m *CompareModel) onKey(k tea.KeyPressMsg) tea.Cmd {
 }
 
 func (m *CompareModel) quit() tea.Cmd {
-	a, b := m.sides[0].conn, m.sides[1].conn
+	a, b := m.sides[0].flow, m.sides[1].flow
 	return tea.Sequence(func() tea.Msg {
-		for _, c := range []*session.Conn{a, b} {
-			if c != nil {
-				c.Close(1000, "")
+		for _, fl := range []*flow.Flow{a, b} {
+			if fl != nil {
+				fl.Close(500 * time.Millisecond)
 			}
 		}
 		return nil
@@ -308,7 +381,7 @@ func (m *CompareModel) render() string {
 	status := st.StatusBar.Render(ansi.Truncate(m.sideStatus(0)+"   │   "+m.sideStatus(1), m.width, "…"))
 	left := box(st, m.sides[0].label, m.sides[0].log.View(), half, h, m.focus == 0)
 	right := box(st, m.sides[1].label, m.sides[1].log.View(), m.width-half, h, m.focus == 1)
-	findings := box(st, "what differs", strings.Join(m.findingLines(), "\n"), m.width, findingsLines+2, false)
+	findings := box(st, "what differs", strings.Join(m.findings, "\n"), m.width, findingsLines+2, false)
 	send := box(st, "send to both · "+m.send.Mode().String(), m.send.View(), m.width, sendBoxLines+2, m.focus == 2)
 	footer := m.help.ShortHelpView([]key.Binding{m.keys.Focus, m.keys.Compose, m.keys.Ping, m.keys.Reconnect, m.keys.Quit})
 	if m.toast != "" {
@@ -320,55 +393,70 @@ func (m *CompareModel) render() string {
 func (m *CompareModel) sideStatus(i int) string {
 	s := m.sides[i]
 	status := "–"
-	if len(s.chain) > 0 {
-		status = fmt.Sprint(s.chain[len(s.chain)-1].Status)
+	if s.flow != nil {
+		if hs := s.flow.Handshake(); hs != nil {
+			status = fmt.Sprint(hs.Status)
+		}
 	}
-	return fmt.Sprintf("%s: %s %s · %d msgs", string("AB"[i]), s.state, status, s.recv)
+	proto := ""
+	if s.flow != nil && s.flow.Protocol() != "" {
+		proto = " · " + string(s.flow.Protocol())
+	}
+	rec := ""
+	if s.flow != nil && s.flow.Recorder() != nil {
+		rec = " · REC"
+	}
+	return fmt.Sprintf("%s: %s %s · %d msgs%s%s", string("AB"[i]), s.state, status, s.stats.RecvMsgs, proto, rec)
 }
 
-// findingLines is the findings pane: each side's findings, then what only
-// the comparison shows (response header differences, negotiation).
-func (m *CompareModel) findingLines() []string {
+// sideOf is a side as diagnose.Compare sees it (a side that has not
+// dialed yet has no evidence).
+func (m *CompareModel) sideOf(i int, now time.Time) diagnose.Side {
+	if fl := m.sides[i].flow; fl != nil {
+		return fl.Side(now)
+	}
+	return diagnose.Side{}
+}
+
+// refreshFindings recomputes the comparison — the same diagnose.Compare
+// that `compare --report` runs — and the findings pane's lines.
+func (m *CompareModel) refreshFindings() {
 	st := &m.common.Styles
+	now := m.common.Now()
+	a, b := m.sideOf(0, now), m.sideOf(1, now)
+	m.comparison = diagnose.Compare(a, b, now)
 	var out []string
-	var hs [2]*session.Handshake
-	for i, s := range m.sides {
-		ev := diagnose.Evidence{Chain: s.chain, DialErr: s.dialErr, Closed: s.closed, OpenedAt: s.opened, LastFrameAt: s.last, Subprotos: s.cfg.Subprotocols}
-		if len(s.chain) > 0 {
-			hs[i] = s.chain[len(s.chain)-1]
+	line := func(prefix string, f diagnose.Finding) {
+		style := st.FindingWarn
+		if f.Severity == diagnose.Error {
+			style = st.FindingError
 		}
-		for _, f := range diagnose.Diagnose(ev) {
-			style := st.FindingWarn
-			if f.Severity == diagnose.Error {
-				style = st.FindingError
-			}
-			out = append(out, style.Render(fmt.Sprintf("%c [%s] %s: %s", "AB"[i], f.Severity, f.ID, termsafe.Line(f.Title))))
+		out = append(out, style.Render(termsafe.Line(fmt.Sprintf("%s [%s] %s: %s", prefix, f.Severity, f.ID, f.Title))))
+	}
+	for _, f := range m.comparison.Findings {
+		line("≠", f)
+	}
+	for i, side := range []diagnose.Side{a, b} {
+		for _, f := range side.Findings {
+			line(string("AB"[i]), f)
 		}
 	}
-	if hs[0] != nil && hs[1] != nil {
-		if a, b := hs[0].Checks.Subprotocol, hs[1].Checks.Subprotocol; a != b {
-			out = append(out, st.FindingError.Render(fmt.Sprintf("≠ subprotocol: A %q, B %q", termsafe.Line(a), termsafe.Line(b))))
+	for _, c := range m.comparison.ResponseDiff {
+		var l string
+		switch c.Change {
+		case "added":
+			l = fmt.Sprintf("+ %s: %s (only B)", c.Name, c.B)
+		case "removed":
+			l = fmt.Sprintf("- %s: %s (only A)", c.Name, c.A)
+		case "case":
+			l = fmt.Sprintf("~ %s → %s (name case)", c.A, c.B)
+		default:
+			l = fmt.Sprintf("~ %s: %s → %s", c.Name, c.A, c.B)
 		}
-		if a, b := strings.Join(hs[0].Checks.Extensions, ","), strings.Join(hs[1].Checks.Extensions, ","); a != b {
-			out = append(out, st.FindingWarn.Render(fmt.Sprintf("≠ extensions: A %q, B %q", a, b)))
-		}
-		for _, c := range compare.DiffResponseHeaders(hs[0].Response, hs[1].Response) {
-			var line string
-			switch c.Change {
-			case "added":
-				line = fmt.Sprintf("+ %s: %s (only B)", c.Name, c.B)
-			case "removed":
-				line = fmt.Sprintf("- %s: %s (only A)", c.Name, c.A)
-			case "case":
-				line = fmt.Sprintf("~ %s → %s (name case)", c.A, c.B)
-			default:
-				line = fmt.Sprintf("~ %s: %s → %s", c.Name, c.A, c.B)
-			}
-			out = append(out, st.Muted.Render(termsafe.Line(line)))
-		}
+		out = append(out, st.Muted.Render(termsafe.Line(l)))
 	}
 	if len(out) == 0 {
 		out = append(out, st.Muted.Render("no differences so far"))
 	}
-	return out
+	m.findings = out
 }

@@ -9,6 +9,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/wscope/wscope/flow"
 	"github.com/wscope/wscope/payload"
 	"github.com/wscope/wscope/session"
 	"github.com/wscope/wscope/termsafe"
@@ -57,7 +58,7 @@ func (v detailView) String() string {
 type detailPane struct {
 	common        *Common
 	keys          detailKeys
-	frame         *session.Frame
+	frame         *flow.Frame
 	index         int
 	mode          detailView
 	wrap          bool
@@ -65,7 +66,6 @@ type detailPane struct {
 	lines         []string // rendered, cached until frame, mode, width or theme change
 	shown         detailView
 	width, height int
-	labeler       func(*session.Frame) string
 }
 
 func newDetailPane(c *Common) *detailPane {
@@ -90,7 +90,7 @@ func (d *detailPane) SetSize(w, h int) {
 }
 
 // Show selects what to display; it re-renders only when the frame changed.
-func (d *detailPane) Show(f *session.Frame, index int) {
+func (d *detailPane) Show(f *flow.Frame, index int) {
 	if index == d.index && f == d.frame {
 		return
 	}
@@ -182,10 +182,8 @@ func (d *detailPane) render() []string {
 	if f.Flags&session.FlagAuto != 0 {
 		meta += " · sent automatically"
 	}
-	if d.labeler != nil {
-		if lb := d.labeler(f); lb != "" {
-			meta += " · " + termsafe.Line(lb)
-		}
+	if f.Label != "" {
+		meta += " · " + termsafe.Line(f.Label)
 	}
 	out = append(out, st.Muted.Render(ansi.Truncate(meta, w, "…")), "")
 	view := d.mode

@@ -11,6 +11,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/wscope/wscope/flow"
 	"github.com/wscope/wscope/payload"
 	"github.com/wscope/wscope/session"
 	"github.com/wscope/wscope/termsafe"
@@ -63,8 +64,6 @@ type frameLog struct {
 	relative      bool
 	start         time.Time // zero time for relative timestamps
 	width, height int
-	// labeler names a frame in its application protocol (nil: none).
-	labeler func(*session.Frame) string
 }
 
 func newFrameLog(c *Common) *frameLog {
@@ -91,7 +90,7 @@ func (l *frameLog) SetSize(w, h int) {
 func (l *frameLog) rows() int { return max(l.height-1, 1) }
 
 // Append adds frames from a batch.
-func (l *frameLog) Append(fs []session.Frame) {
+func (l *frameLog) Append(fs []flow.Frame) {
 	if l.start.IsZero() && len(fs) > 0 {
 		l.start = fs[0].Time
 	}
@@ -134,7 +133,7 @@ func (l *frameLog) SetLimit(n int) { l.frames.limit = n }
 
 // AddNote adds a separator row (reconnects, state changes).
 func (l *frameLog) AddNote(text string, t time.Time) {
-	l.Append([]session.Frame{{Time: t, Payload: []byte(text), Op: opNote}})
+	l.Append([]flow.Frame{{Frame: session.Frame{Time: t, Payload: []byte(text), Op: opNote}}})
 }
 
 // Len is the number of frames and notes held.
@@ -165,7 +164,7 @@ func (l *frameLog) frameAt(row int) int {
 }
 
 // Selected returns the selected frame and its index, if any.
-func (l *frameLog) Selected() (*session.Frame, int, bool) {
+func (l *frameLog) Selected() (*flow.Frame, int, bool) {
 	if l.visibleLen() == 0 {
 		return nil, -1, false
 	}
@@ -393,7 +392,7 @@ func (l *frameLog) View() string {
 	return b.String()
 }
 
-func (l *frameLog) renderRow(f *session.Frame, i int, selected bool, idxWidth, timeWidth, previewWidth int) string {
+func (l *frameLog) renderRow(f *flow.Frame, i int, selected bool, idxWidth, timeWidth, previewWidth int) string {
 	st := &l.common.Styles
 	if f.Op == opNote {
 		text := "── " + termsafe.Line(string(f.Payload)) + " "
@@ -454,7 +453,7 @@ func (l *frameLog) renderRow(f *session.Frame, i int, selected bool, idxWidth, t
 }
 
 // preview is the one-line summary of a payload, escaped for the terminal.
-func (l *frameLog) preview(f *session.Frame, width int) string {
+func (l *frameLog) preview(f *flow.Frame, width int) string {
 	var s string
 	switch {
 	case f.Op == session.OpClose:
@@ -466,10 +465,8 @@ func (l *frameLog) preview(f *session.Frame, width int) string {
 		s = payload.Preview(f.Payload, f.Op != session.OpBinary, width)
 	}
 	var tags []string
-	if l.labeler != nil {
-		if lb := l.labeler(f); lb != "" {
-			tags = append(tags, termsafe.Line(lb))
-		}
+	if f.Label != "" {
+		tags = append(tags, termsafe.Line(f.Label))
 	}
 	if f.Flags&session.FlagAuto != 0 {
 		tags = append(tags, "auto")

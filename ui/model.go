@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -13,8 +12,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/wscope/wscope/capture"
-	"github.com/wscope/wscope/diagnose"
-	"github.com/wscope/wscope/protocol"
+	"github.com/wscope/wscope/flow"
 	"github.com/wscope/wscope/session"
 	"github.com/wscope/wscope/termsafe"
 	"github.com/wscope/wscope/themes"
@@ -30,24 +28,15 @@ type Options struct {
 	Now       func() time.Time
 	Title     string // shown in the status bar before the URL (e.g. "demo")
 	NoBgQuery bool   // do not ask the terminal for its background (tests)
-	Record    string // record from the first connection on to this file
-	Redact    *capture.Redactor
 	RecordDir string // where the record key puts new recordings; empty: the working directory
+	// Options are the session options every front end shares: Record
+	// (from the first connection on), Redact, Protocol, AutoHeartbeat, the
+	// script (Sends, Idle), MaxFrames and Reconnect.
+	flow.Options
 	// Recording, when set, opens read-only on a recording (wscope view);
 	// the play key replays it, with ReplayIgnore left out of comparisons.
 	Recording    *capture.Recording
 	ReplayIgnore []string
-	// MaxFrames keeps only about the last N frames in memory (0: all); a
-	// recording, when on, still gets every frame.
-	MaxFrames int
-	// Reconnect redials after a connection drops or a dial fails, with
-	// exponential backoff, marking each attempt in the log.
-	Reconnect bool
-	// Protocol forces an application protocol (ProtocolForced), else it is
-	// detected; AutoHeartbeat answers its heartbeats.
-	Protocol       protocol.Name
-	ProtocolForced bool
-	AutoHeartbeat  bool
 }
 
 type focusArea int
@@ -107,17 +96,14 @@ type stats struct {
 	rtt                  time.Duration
 }
 
-// count adds a data frame to the message and byte counters.
-func (s *stats) count(f *session.Frame) {
-	if f.Op.IsControl() || f.Op == opNote {
-		return
+// take copies the pipeline's counters.
+func (s *stats) take(fs flow.Stats) {
+	s.recvMsgs, s.sentMsgs, s.recvBytes, s.sentBytes = fs.RecvMsgs, fs.SentMsgs, fs.RecvBytes, fs.SentBytes
+	if !fs.LastFrame.IsZero() {
+		s.lastFrame = fs.LastFrame
 	}
-	if f.Dir == session.Send {
-		s.sentMsgs++
-		s.sentBytes += int64(len(f.Payload))
-	} else {
-		s.recvMsgs++
-		s.recvBytes += int64(len(f.Payload))
+	if fs.RTT > 0 {
+		s.rtt = fs.RTT
 	}
 }
 
@@ -159,12 +145,11 @@ type Model struct {
 	cmdCycle  int
 	persist   persisted
 
-	retries     int               // reconnect attempts since the last successful open
-	tracker     *protocol.Tracker // the current connection's protocol tracker
+	retries     int // reconnect attempts since the last successful open
 	templateIdx int
 
 	rec     *capture.Recorder // the recording in progress, if any
-	feed    *feed             // the current connection's feed
+	flow    *flow.Flow        // the current connection's pipeline
 	recWarn bool              // a recording error was already shown
 }
 
@@ -241,16 +226,11 @@ func (m *Model) Init() tea.Cmd {
 	return tea.Batch(cmds...)
 }
 
-// dialedMsg is the outcome of a dial, tagged with the connection id.
+// dialedMsg is the outcome of a dial, tagged with the connection id: the
+// flow (failed or live) and its feed.
 type dialedMsg struct {
-	id      int
-	conn    *session.Conn
-	feed    *feed
-	chain   []*session.Handshake
-	err     error
-	rec     *capture.Recorder // a recording --record started with this connection
-	recErr  error
-	tracker *protocol.Tracker
+	id   int
+	feed *feed
 }
 
 // tickMsg refreshes time-based status (uptime, idle, rate) once a second
@@ -270,40 +250,20 @@ func (m *Model) connect() tea.Cmd {
 	m.chain, m.dialErr, m.closed = nil, nil, nil
 	m.hs.Set(nil, nil, nil)
 	cfg := m.cfg
-	old := m.conn
-	m.conn = nil
+	old := m.flow
+	m.conn, m.flow = nil, nil
 	rec := m.rec
-	recordPath := ""
-	if rec == nil && m.opts.Record != "" && !m.everOpen {
-		recordPath = m.opts.Record
+	opts := m.opts.Options
+	opts.Continue = rec // a running recording carries on
+	if m.everOpen {
+		opts.Record = "" // --record starts with the first connection
 	}
-	redact := m.opts.Redact
-	proto, forced, autoHB := m.opts.Protocol, m.opts.ProtocolForced, m.opts.AutoHeartbeat
 	return func() tea.Msg {
-		if old != nil {
-			old.Abort() // reconnect: the old connection's last events are dropped with it
+		if old != nil && old.Conn() != nil {
+			old.Conn().Abort() // reconnect: the old connection's last events are dropped with it
 		}
-		conn, chain, err := session.Dial(ctx, cfg)
-		msg := dialedMsg{id: id, conn: conn, chain: chain, err: err}
-		if conn != nil {
-			if recordPath != "" {
-				rec, msg.recErr = capture.Create(recordPath, capture.Header{URL: conn.Handshake().URL,
-					Handshake: capture.HandshakeRecordOf(conn.Handshake())}, redact)
-				msg.rec = rec
-			}
-			hs := conn.Handshake()
-			path := ""
-			if u, err := session.NormalizeURL(hs.URL); err == nil {
-				path = u.Path
-			}
-			msg.tracker = protocol.NewTracker(proto, forced, path, hs.Checks.Subprotocol, time.Now())
-			var keeper *protocol.Keeper
-			if autoHB {
-				keeper = protocol.NewKeeper(conn, msg.tracker.Protocol())
-			}
-			msg.feed = startFeed(id, conn.Events(), rec, msg.tracker, keeper)
-		}
-		return msg
+		fl := flow.Dial(ctx, cfg.URL, cfg, opts)
+		return dialedMsg{id: id, feed: newFeed(id, fl)}
 	}
 }
 
@@ -358,8 +318,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, nil
 		}
 		m.rec, m.recWarn = msg.rec, false
-		if m.feed != nil {
-			m.feed.rec.Store(msg.rec)
+		if m.flow != nil {
+			m.flow.SetRecorder(msg.rec)
 		}
 		m.setToast("recording to "+msg.rec.Path(), false)
 		return m, nil
@@ -461,23 +421,22 @@ func (m *Model) sendFrame(msg sendMsg) tea.Cmd {
 }
 
 func (m *Model) onDialed(msg dialedMsg) tea.Cmd {
+	fl := msg.feed.flow
 	if msg.id != m.connID {
-		if msg.conn != nil { // a dial we no longer want
-			conn := msg.conn
+		if conn := fl.Conn(); conn != nil { // a dial we no longer want
 			return func() tea.Msg { conn.Abort(); return nil }
 		}
 		return nil
 	}
 	now := m.common.Now()
-	m.chain = msg.chain
-	if msg.err != nil {
-		var se *session.Error
-		if !errors.As(msg.err, &se) {
-			se = &session.Error{Class: session.ClassNetwork, Msg: termsafe.Line(msg.err.Error())}
-		}
-		m.dialErr = se
+	m.chain = fl.Chain
+	m.flow = fl
+	if fl.Err != nil {
+		se := *fl.Err
+		se.Msg = termsafe.Line(se.Msg)
+		m.dialErr = &se
 		m.state = session.StateClosed
-		m.hs.Set(msg.chain, se, diagnose.Diagnose(diagnose.Evidence{Chain: msg.chain, DialErr: se, Subprotos: m.cfg.Subprotocols}))
+		m.hs.Set(fl.Chain, &se, fl.Findings(now))
 		m.right = tabHandshake
 		m.log.AddNote("✗ "+se.Msg, now)
 		if se.Class == session.ClassUsage {
@@ -485,23 +444,20 @@ func (m *Model) onDialed(msg dialedMsg) tea.Cmd {
 		}
 		return m.scheduleReconnect()
 	}
-	m.conn = msg.conn
-	m.feed = msg.feed
-	m.tracker = msg.tracker
-	m.log.labeler = m.labeler()
+	m.conn = fl.Conn()
 	m.state = session.StateOpen
-	if msg.rec != nil {
-		m.rec = msg.rec
+	if rec := fl.Recorder(); rec != nil {
+		m.rec = rec
 	}
-	if msg.recErr != nil {
-		m.setToast(msg.recErr.Error(), true)
+	if err := fl.RecordErr(); err != nil {
+		m.setToast(err.Error(), true)
 	}
-	if m.everOpen && len(msg.chain) > 0 {
-		m.log.AddNote("reconnected to "+msg.chain[len(msg.chain)-1].URL, now)
+	if m.everOpen && len(fl.Chain) > 0 {
+		m.log.AddNote("reconnected to "+fl.Chain[len(fl.Chain)-1].URL, now)
 	}
 	m.everOpen = true
 	m.stats = stats{openedAt: now, rateAt: now}
-	m.hs.Set(msg.chain, nil, diagnose.Diagnose(diagnose.Evidence{Chain: msg.chain, Subprotos: m.cfg.Subprotocols}))
+	m.hs.Set(fl.Chain, nil, fl.Findings(now))
 	m.persist.Recent = addRecent(m.persist.Recent, m.cfg.URL)
 	m.form.SetRecent(m.persist.Recent)
 	return tea.Batch(msg.feed.next(), m.tick(), saveStateCmd(m.opts.StateDir, m.persist))
@@ -520,23 +476,19 @@ func (m *Model) updateRate() {
 	m.stats.rateMark, m.stats.rateAt = m.stats.recvMsgs, now
 }
 
-// onEvents folds one batch into the log and the counters.
+// onEvents folds one batch into the log and the counters. The pipeline
+// has already labelled, recorded and counted every frame.
 func (m *Model) onEvents(msg eventsMsg) tea.Cmd {
 	if msg.id != m.connID {
 		return nil // a replaced connection: its feed ends with it
 	}
-	frames := make([]session.Frame, 0, len(msg.events))
+	m.stats.take(msg.stats)
+	frames := make([]flow.Frame, 0, len(msg.events))
 	for i := range msg.events {
 		e := &msg.events[i]
 		switch e.Kind {
 		case session.EventFrame:
-			f := e.Frame
-			m.stats.lastFrame = f.Time
-			m.stats.count(&f)
-			if e.RTT > 0 {
-				m.stats.rtt = e.RTT
-			}
-			frames = append(frames, f)
+			frames = append(frames, e.Frame)
 		case session.EventState:
 			if len(frames) > 0 {
 				m.log.Append(frames)
@@ -549,9 +501,6 @@ func (m *Model) onEvents(msg eventsMsg) tea.Cmd {
 		m.log.Append(frames)
 	}
 	msg.feed.recycle(msg.events)
-	if m.log.labeler == nil {
-		m.log.labeler = m.labeler()
-	}
 	m.syncDetail()
 	if msg.done {
 		if m.closed != nil && !m.closed.Cause.Clean() && m.closed.Cause != session.CauseLocalAbort {
@@ -595,17 +544,13 @@ func (m *Model) onState(sc *session.StateChange) {
 		m.retries = 0 // it was up for a while: start the backoff over
 	}
 	m.log.AddNote("closed: "+sc.Detail, sc.Time)
-	ev := diagnose.Evidence{Chain: m.chain, Closed: sc, OpenedAt: m.stats.openedAt, LastFrameAt: m.stats.lastFrame, Subprotos: m.cfg.Subprotocols}
-	fs := diagnose.Diagnose(ev)
-	if m.tracker != nil {
-		fs = append(fs, m.tracker.Findings(sc.Time)...)
+	if m.flow != nil {
+		m.hs.SetFindings(m.flow.Findings(sc.Time))
 	}
-	m.hs.SetFindings(fs)
 }
 
 // syncDetail shows the selected frame in the detail pane.
 func (m *Model) syncDetail() {
-	m.detail.labeler = m.log.labeler
 	if f, i, ok := m.log.Selected(); ok {
 		m.detail.Show(f, i)
 	}
@@ -778,7 +723,6 @@ func (m *Model) onFilterKey(k tea.KeyPressMsg) tea.Cmd {
 			m.setToast(err.Error(), true)
 			return nil
 		}
-		q.labeler = m.log.labeler
 		m.log.SetQuery(q)
 		m.syncDetail()
 		if _, n := m.log.MatchInfo(); n == 0 {
@@ -795,21 +739,13 @@ func (m *Model) quit() tea.Cmd {
 	if m.cancel != nil {
 		m.cancel()
 	}
-	conn, rec, f := m.conn, m.rec, m.feed
+	fl, rec := m.flow, m.rec
 	return tea.Sequence(func() tea.Msg {
-		if conn != nil {
-			conn.Close(1000, "")
-			select {
-			case <-conn.Done():
-			case <-time.After(500 * time.Millisecond):
-				conn.Abort()
-			}
+		if fl != nil {
+			fl.Close(500 * time.Millisecond) // records the close, then closes the recording
 		}
 		if rec != nil {
-			if f != nil {
-				f.waitDone(500 * time.Millisecond) // let the pump record the close
-			}
-			rec.Close()
+			rec.Close() // a recording the record key started (Close is idempotent)
 		}
 		return nil
 	}, tea.Quit)

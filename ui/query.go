@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/wscope/wscope/flow"
 	"github.com/wscope/wscope/session"
 )
 
@@ -19,7 +20,6 @@ import (
 type query struct {
 	text    string
 	labels  []string // label: terms
-	labeler func(*session.Frame) string
 	dir     *session.Direction
 	ops     map[session.Opcode]bool
 	subs    [][]byte
@@ -81,7 +81,7 @@ func parseQuery(s string) (*query, error) {
 }
 
 // match reports whether f satisfies every term.
-func (q *query) match(f *session.Frame) bool {
+func (q *query) match(f *flow.Frame) bool {
 	if f.Op == opNote {
 		return false
 	}
@@ -91,10 +91,7 @@ func (q *query) match(f *session.Frame) bool {
 	if q.ops != nil && !q.ops[f.Op] {
 		return false
 	}
-	label := ""
-	if q.labeler != nil && (len(q.labels) > 0 || len(q.subs) > 0) {
-		label = q.labeler(f)
-	}
+	label := f.Label
 	for _, want := range q.labels {
 		if !strings.Contains(strings.ToLower(label), want) {
 			return false

@@ -30,8 +30,8 @@ func (m *Model) toggleRecording() tea.Cmd {
 	if m.rec != nil {
 		rec := m.rec
 		m.rec = nil
-		if m.feed != nil {
-			m.feed.rec.Store(nil)
+		if m.flow != nil {
+			m.flow.SetRecorder(nil)
 		}
 		return func() tea.Msg { return recordStoppedMsg{path: rec.Path(), err: rec.Close()} }
 	}

@@ -1,6 +1,6 @@
 package ui
 
-import "github.com/wscope/wscope/session"
+import "github.com/wscope/wscope/flow"
 
 // chunkSize is how many frames one block of the store holds.
 const chunkSize = 4096
@@ -11,7 +11,7 @@ const chunkSize = 4096
 // valid. Indices are absolute: with a limit (--max-frames) the oldest
 // blocks are dropped and First moves on, but a frame keeps its number.
 type frameStore struct {
-	chunks [][]session.Frame
+	chunks [][]flow.Frame
 	n      int // frames ever appended
 	first  int // absolute index of the oldest frame kept (a multiple of chunkSize)
 	limit  int // keep at least this many recent frames; 0 keeps all
@@ -24,16 +24,16 @@ func (s *frameStore) Len() int { return s.n }
 func (s *frameStore) First() int { return s.first }
 
 // At returns frame i, which must be in [First, Len).
-func (s *frameStore) At(i int) *session.Frame {
+func (s *frameStore) At(i int) *flow.Frame {
 	return &s.chunks[i/chunkSize-s.first/chunkSize][i%chunkSize]
 }
 
 // Append adds frames and, over the limit, drops the oldest whole blocks.
 // It returns how many frames were dropped.
-func (s *frameStore) Append(fs []session.Frame) int {
+func (s *frameStore) Append(fs []flow.Frame) int {
 	for len(fs) > 0 {
 		if s.n%chunkSize == 0 {
-			s.chunks = append(s.chunks, make([]session.Frame, 0, chunkSize))
+			s.chunks = append(s.chunks, make([]flow.Frame, 0, chunkSize))
 		}
 		last := &s.chunks[len(s.chunks)-1]
 		k := min(chunkSize-len(*last), len(fs))

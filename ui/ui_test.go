@@ -19,6 +19,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/wscope/wscope/capture"
+	"github.com/wscope/wscope/flow"
 	"github.com/wscope/wscope/protocol"
 	"github.com/wscope/wscope/serve"
 	"github.com/wscope/wscope/session"
@@ -48,11 +49,9 @@ func newTestModel(t *testing.T, theme string, w, h int) *Model {
 		Timings: session.Timings{Connect: 300 * time.Microsecond, Upgrade: 700 * time.Microsecond, Total: 1200 * time.Microsecond},
 		Checks:  session.Checks{AcceptOK: true, UpgradeOK: true, ConnectionOK: true, SubprotocolOK: true, ExtensionsOK: true},
 	}
-	m.Update(dialedMsg{id: 1, chain: []*session.Handshake{hs}, feed: testFeed()})
+	m.Update(dialedMsg{id: 1, feed: newFeed(1, flow.Open(hs.URL, []*session.Handshake{hs}, flow.Options{}))})
 	return m
 }
-
-func testFeed() *feed { return &feed{id: 1, notify: make(chan struct{}, 1)} }
 
 // frames makes n frames alternating send/recv, one second apart.
 func frames(texts ...string) []session.Event {
@@ -68,8 +67,18 @@ func frames(texts ...string) []session.Event {
 	return evs
 }
 
-func deliver(m *Model, evs []session.Event) {
-	m.Update(eventsMsg{id: m.connID, events: evs, feed: testFeed(), done: false})
+// deliver pushes events through the model's flow (the pipeline labels,
+// counts and collects evidence) and hands the batch to Update.
+func deliver(m *Model, evs []session.Event) { deliverAndEnd(m, evs, false) }
+
+func deliverAndEnd(m *Model, evs []session.Event, end bool) {
+	for _, e := range evs {
+		m.flow.Push(e)
+	}
+	if end {
+		m.flow.End()
+	}
+	m.Update(newFeed(m.connID, m.flow).next()())
 }
 
 func press(m *Model, keys ...string) {
@@ -232,9 +241,9 @@ func TestHandshakePaneShowsMarksAndFindings(t *testing.T) {
 			t.Errorf("handshake pane lacks %q:\n%s", want, s)
 		}
 	}
-	m.Update(eventsMsg{id: 1, feed: testFeed(), done: true, events: []session.Event{{Kind: session.EventState, State: &session.StateChange{
+	deliverAndEnd(m, []session.Event{{Kind: session.EventState, State: &session.StateChange{
 		State: session.StateClosed, Time: epoch.Add(3 * time.Second), Cause: session.CauseAbnormal, Code: 1006,
-		Detail: "the connection ended without a close frame (1006 abnormal closure)"}}}})
+		Detail: "the connection ended without a close frame (1006 abnormal closure)"}}}, true)
 	s = plain(m)
 	if !strings.Contains(s, "idle-timeout") && !strings.Contains(s, "abnormal-close") {
 		t.Fatalf("no close finding:\n%s", s)
@@ -325,7 +334,7 @@ func TestRecordingFromTheTUI(t *testing.T) {
 	defer srv.Close()
 	dir := t.TempDir()
 	m := New(Options{Config: session.Config{URL: srv.URL("/echo?token=s3cret")}, Theme: "dark", NoBgQuery: true, Now: time.Now,
-		RecordDir: dir, Redact: capture.NewRedactor(nil, false)})
+		RecordDir: dir, Options: flow.Options{Redact: capture.NewRedactor(nil, false)}})
 	m.Update(tea.WindowSizeMsg{Width: 120, Height: 30})
 	// Run the dial command as the program would; its follow-ups (the
 	// feed, the tick, saving state) are not needed here.
@@ -421,7 +430,7 @@ func TestCompareSplitView(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer srv.Close()
-	m := NewCompare(CompareOptions{A: session.Config{URL: srv.URL("/echo")}, B: session.Config{URL: srv.URL("/echo"), Compress: true},
+	m := NewCompare(CompareOptions{URLA: srv.URL("/echo"), URLB: srv.URL("/echo"), B: session.Config{Compress: true},
 		LabelA: "direct", LabelB: "compressed", Theme: "dark"})
 	m.Update(tea.WindowSizeMsg{Width: 140, Height: 40})
 	runCompareCmd(m, m.Init(), 0)
@@ -429,7 +438,7 @@ func TestCompareSplitView(t *testing.T) {
 		t.Fatalf("states %s %s", m.sides[0].state, m.sides[1].state)
 	}
 	s := ansi.Strip(m.render())
-	if !strings.Contains(s, `≠ extensions: A "", B "permessage-deflate"`) || !strings.Contains(s, "A direct") || !strings.Contains(s, "B compressed") {
+	if !strings.Contains(s, `+ Sec-WebSocket-Extensions: permessage-deflate`) || !strings.Contains(s, "A direct") || !strings.Contains(s, "B compressed") {
 		t.Fatalf("split view:\n%s", s)
 	}
 }
@@ -442,7 +451,7 @@ func TestCompareSendsToBoth(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer srv.Close()
-	m := NewCompare(CompareOptions{A: session.Config{URL: srv.URL("/echo")}, B: session.Config{URL: srv.URL("/headers")}, Theme: "dark"})
+	m := NewCompare(CompareOptions{URLA: srv.URL("/echo"), URLB: srv.URL("/headers"), Theme: "dark"})
 	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(140, 40), teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.Ascii)))
 	// The renderer sends only what changed, so "open" arrives once per side.
 	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Count(b, []byte("open")) >= 2 }, teatest.WithDuration(5*time.Second))
@@ -517,7 +526,7 @@ func TestReconnectWithBackoff(t *testing.T) {
 	}
 	defer srv.Close()
 	// The server drops every connection at once without a close frame.
-	m := New(Options{Config: session.Config{URL: srv.URL("/close?abrupt=1")}, Theme: "dark", NoBgQuery: true, Reconnect: true})
+	m := New(Options{Config: session.Config{URL: srv.URL("/close?abrupt=1")}, Theme: "dark", NoBgQuery: true, Options: flow.Options{Reconnect: true}})
 	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(120, 30), teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.Ascii)))
 	time.Sleep(1800 * time.Millisecond) // the first retry comes after 1s
 	tm.Send(tea.KeyPressMsg{Code: 'q', Text: "q"})
@@ -544,9 +553,9 @@ func TestHostileHandshakeAndCloseAreEscaped(t *testing.T) {
 	hs.Response = append(hs.Response, session.Header{Name: "X-Evil", Value: "a\u202eb\u009b31mc\x1b]0;t\x07"})
 	hs.ResponseRaw = []byte("HTTP/1.1 101 Switching Protocols\r\nX-Evil: a\u202eb\u009b31mc\x1b]0;t\x07\r\n\r\n")
 	m.hs.Invalidate()
-	m.Update(eventsMsg{id: 1, feed: testFeed(), done: true, events: []session.Event{{Kind: session.EventState, State: &session.StateChange{
+	deliverAndEnd(m, []session.Event{{Kind: session.EventState, State: &session.StateChange{
 		State: session.StateClosed, Time: epoch, Cause: session.CauseRemoteClose, Code: 4000,
-		Detail: "closed cleanly by the server: 4000 \"\x1b]52;c;cHduZWQ=\x07\""}}}})
+		Detail: "closed cleanly by the server: 4000 \"\x1b]52;c;cHduZWQ=\x07\""}}}, true)
 	for _, view := range []func(){func() {}, func() { press(m, "h") }, func() { press(m, "v") }} {
 		view()
 		out := m.render()
@@ -573,7 +582,7 @@ func TestRecordingToAFullDiskKeepsTheSession(t *testing.T) {
 	}
 	defer srv.Close()
 	m := New(Options{Config: session.Config{URL: srv.URL("/echo")}, Theme: "dark", NoBgQuery: true, Now: time.Now,
-		Record: "/dev/full", Redact: capture.NewRedactor(nil, false)})
+		Options: flow.Options{Record: "/dev/full", Redact: capture.NewRedactor(nil, false)}})
 	m.Update(tea.WindowSizeMsg{Width: 120, Height: 30})
 	m.Update(m.connect()())
 	if m.state != session.StateOpen || !strings.Contains(m.toast, "no space left") || m.rec != nil {
@@ -630,7 +639,8 @@ func TestProtocolLabelsTemplatesAndFilter(t *testing.T) {
 	if m.proto() != protocol.ActionCable {
 		t.Fatalf("protocol %q", m.proto())
 	}
-	m.Update(m.feed.next()()) // welcome
+	fd := newFeed(m.connID, m.flow)
+	m.Update(fd.next()()) // welcome
 	press(m, "i")
 	m.Update(keyMsg("ctrl+e"))
 	if !strings.Contains(m.send.input.Value(), `"command":"subscribe"`) || !strings.Contains(m.toast, "subscribe") {
@@ -643,7 +653,7 @@ func TestProtocolLabelsTemplatesAndFilter(t *testing.T) {
 	}
 	deadline := time.Now().Add(3 * time.Second)
 	for m.log.Len() < 3 && time.Now().Before(deadline) {
-		m.Update(m.feed.next()())
+		m.Update(fd.next()())
 	}
 	out := plain(m)
 	for _, want := range []string{"[cable:welcome]", "[cable:subscribe ChatChannel]", "[cable:confirm_subscription ChatChannel]"} {

@@ -3,63 +3,43 @@ package ui
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/wscope/wscope/capture"
+	"github.com/wscope/wscope/flow"
+	"github.com/wscope/wscope/replay"
 	"github.com/wscope/wscope/session"
 	"github.com/wscope/wscope/termsafe"
 )
 
-// handshakeOf rebuilds a handshake from a recording's header so the
-// handshake pane can show it.
-func handshakeOf(h *capture.Header) *session.Handshake {
-	hs := &session.Handshake{URL: h.URL, Started: h.Started}
-	r := h.Handshake
-	if r == nil {
-		return hs
-	}
-	hs.RequestRaw, hs.ResponseRaw = []byte(r.RequestRaw), []byte(r.ResponseRaw)
-	hs.Request, hs.Response, hs.Status = r.RequestHeaders, r.ResponseHeaders, r.Status
-	if i := strings.Index(r.RequestRaw, "\r\n"); i > 0 {
-		hs.RequestLine = r.RequestRaw[:i]
-	}
-	if i := strings.Index(r.ResponseRaw, "\r\n"); i > 0 {
-		hs.StatusLine = r.ResponseRaw[:i]
-	} else if r.Status != 0 {
-		hs.StatusLine = fmt.Sprintf("HTTP/1.1 %d", r.Status)
-	}
-	hs.Validate()
-	return hs
-}
-
-// loadRecording fills the log from a recording (wscope view).
+// loadRecording fills the log from a recording (wscope view): its events
+// run through the same pipeline as a live session's (labels, counters,
+// evidence), at once.
 func (m *Model) loadRecording(rec *capture.Recording) {
-	start := rec.Header.Started
-	m.chain = []*session.Handshake{handshakeOf(&rec.Header)}
-	m.hs.Set(m.chain, nil, nil)
+	fl := flow.FromRecording(rec, m.opts.Options)
+	m.flow = fl
+	m.chain = fl.Chain
+	m.hs.Set(m.chain, nil, fl.Findings(m.common.Now()))
 	m.state = session.StateClosed
-	frames := make([]session.Frame, 0, len(rec.Events))
-	for i := range rec.Events {
-		e := &rec.Events[i]
-		if !e.IsFrame() {
-			if e.State != "" && e.State != "open" {
-				if len(frames) > 0 {
-					m.log.Append(frames)
-					frames = frames[:0]
-				}
-				m.log.AddNote(e.State+": "+e.Detail, start.Add(msDuration(e.T)))
-			}
+	b := fl.Take()
+	m.stats.take(b.Stats)
+	frames := make([]flow.Frame, 0, len(b.Events))
+	for i := range b.Events {
+		e := &b.Events[i]
+		if e.Kind == session.EventFrame {
+			frames = append(frames, e.Frame)
 			continue
 		}
-		f, err := e.Frame(start)
-		if err != nil {
-			continue // the reader already warned
+		if e.State.State == session.StateOpen {
+			continue
 		}
-		m.stats.count(&f)
-		frames = append(frames, f)
+		if len(frames) > 0 {
+			m.log.Append(frames)
+			frames = frames[:0]
+		}
+		m.log.AddNote(e.State.State.String()+": "+e.State.Detail, e.State.Time)
 	}
 	m.log.Append(frames)
 	m.log.follow = false
@@ -72,24 +52,27 @@ func (m *Model) loadRecording(rec *capture.Recording) {
 }
 
 // replayDoneMsg carries the outcome of replaying the open recording.
-type replayDoneMsg struct{ res *capture.ReplayResult }
+type replayDoneMsg struct{ res *replay.Result }
 
 // replayCmd replays the open recording against its URL (or the target).
 func (m *Model) replayCmd() tea.Cmd {
 	rec := m.opts.Recording
 	cfg := m.cfg
-	if cfg.URL == rec.Header.URL {
-		cfg.URL = "" // the recorded one
+	target := cfg.URL
+	if target == rec.Header.URL {
+		target = "" // the recorded one
 	}
+	opts := replay.Options{Options: m.opts.Options, Speed: 1, Ignore: m.opts.ReplayIgnore}
+	opts.Record = ""
 	m.setToast("replaying against "+termsafe.Line(rec.Header.URL)+" …", false)
 	return func() tea.Msg {
-		return replayDoneMsg{res: capture.Replay(context.Background(), rec, capture.ReplayOptions{Session: cfg, Speed: 1, Ignore: m.opts.ReplayIgnore})}
+		return replayDoneMsg{res: replay.Run(context.Background(), rec, target, cfg, opts)}
 	}
 }
 
 // onReplayDone appends the replayed session to the log and shows the
 // verdicts (expected vs actual) in the right pane.
-func (m *Model) onReplayDone(res *capture.ReplayResult) {
+func (m *Model) onReplayDone(res *replay.Result) {
 	now := m.common.Now()
 	m.log.AddNote("replay against "+res.Target, now)
 	if len(res.Actual) > 0 {
@@ -97,7 +80,7 @@ func (m *Model) onReplayDone(res *capture.ReplayResult) {
 	}
 	var lines []string
 	st := &m.common.Styles
-	counts := map[capture.Verdict]int{}
+	counts := map[replay.Verdict]int{}
 	if res.Error != "" {
 		lines = append(lines, st.ErrorText.Render("✗ "+termsafe.Line(res.Error)))
 	}
@@ -109,13 +92,13 @@ func (m *Model) onReplayDone(res *capture.ReplayResult) {
 		style := st.CheckOK
 		mark := "✓"
 		switch it.Verdict {
-		case capture.Differs:
+		case replay.Differs:
 			style, mark = st.CheckBad, "✗"
-		case capture.Missing:
+		case replay.Missing:
 			style, mark = st.WarnText, "?"
 		}
 		lines = append(lines, style.Render(fmt.Sprintf("%s %d %s", mark, it.Index, it.Verdict))+" "+st.Muted.Render("expected ")+termsafe.Line(it.Expected))
-		if it.Verdict == capture.Differs {
+		if it.Verdict == replay.Differs {
 			lines = append(lines, "    "+st.Muted.Render("actual   ")+termsafe.Line(it.Actual))
 			for _, d := range it.Diff {
 				lines = append(lines, "    "+st.ErrorText.Render(termsafe.Line(d)))
@@ -125,7 +108,7 @@ func (m *Model) onReplayDone(res *capture.ReplayResult) {
 	for _, u := range res.Unexpected {
 		lines = append(lines, st.WarnText.Render("+ unexpected ")+termsafe.Line(u))
 	}
-	summary := fmt.Sprintf("replay: %d matched, %d differ, %d missing, %d unexpected", counts[capture.Matched], counts[capture.Differs], counts[capture.Missing], len(res.Unexpected))
+	summary := fmt.Sprintf("replay: %d matched, %d differ, %d missing, %d unexpected", counts[replay.Matched], counts[replay.Differs], counts[replay.Missing], len(res.Unexpected))
 	m.replay.Set("replay · expected vs actual", append([]string{summary, ""}, lines...))
 	m.right = tabReplay
 	m.setToast(summary, !res.OK())

@@ -1,4 +1,4 @@
-package capture
+package replay
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/wscope/wscope/capture"
 	"github.com/wscope/wscope/session"
 )
 
@@ -53,14 +54,14 @@ func wsURL(s *httptest.Server, path string) string {
 }
 
 // recordSession records a real session: sends msgs, waits for answers.
-func recordSession(t *testing.T, url string, msgs ...string) *Recording {
+func recordSession(t *testing.T, url string, msgs ...string) *capture.Recording {
 	t.Helper()
 	conn, _, err := session.Dial(context.Background(), session.Config{URL: url, Headers: []session.Header{{Name: "X-Client", Value: "test"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	path := filepath.Join(t.TempDir(), "r.jsonl")
-	rec, err := Create(path, Header{URL: url, Handshake: HandshakeRecordOf(conn.Handshake())}, NewRedactor(nil, false))
+	rec, err := capture.Create(path, capture.Header{URL: url, Handshake: capture.HandshakeRecordOf(conn.Handshake())}, capture.NewRedactor(nil, false))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +90,7 @@ func recordSession(t *testing.T, url string, msgs ...string) *Recording {
 	if err := rec.Close(); err != nil {
 		t.Fatal(err)
 	}
-	out, err := ReadFile(path, "")
+	out, err := capture.ReadFile(path, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +100,7 @@ func recordSession(t *testing.T, url string, msgs ...string) *Recording {
 func TestReplayAgainstTheSameServerMatches(t *testing.T) {
 	s := appServer(t)
 	rec := recordSession(t, wsURL(s, "/v1"), "hello", "world", "again")
-	res := Replay(context.Background(), rec, ReplayOptions{Ignore: []string{"ts"}, Speed: 4})
+	res := Run(context.Background(), rec, "", session.Config{}, Options{Ignore: []string{"ts"}, Speed: 4})
 	if !res.OK() || len(res.Items) != 3 || res.Sent != 3 {
 		t.Fatalf("replay: %+v", res)
 	}
@@ -107,7 +108,7 @@ func TestReplayAgainstTheSameServerMatches(t *testing.T) {
 		t.Fatalf("recorded header not replayed: %q", got)
 	}
 	// Without ignoring the timestamp, every message differs, and says where.
-	res = Replay(context.Background(), rec, ReplayOptions{NoDelay: true})
+	res = Run(context.Background(), rec, "", session.Config{}, Options{NoDelay: true})
 	if res.OK() || res.Items[0].Verdict != Differs || !strings.HasPrefix(res.Items[0].Diff[0], "$.ts: expected") {
 		t.Fatalf("timestamps: %+v", res.Items[0])
 	}
@@ -116,7 +117,7 @@ func TestReplayAgainstTheSameServerMatches(t *testing.T) {
 func TestReplayAgainstAChangedServerFailsWithADiff(t *testing.T) {
 	s := appServer(t)
 	rec := recordSession(t, wsURL(s, "/v1"), "hello", "world")
-	res := Replay(context.Background(), rec, ReplayOptions{Session: session.Config{URL: wsURL(s, "/v2")}, Ignore: []string{"ts"}, NoDelay: true})
+	res := Run(context.Background(), rec, wsURL(s, "/v2"), session.Config{}, Options{Ignore: []string{"ts"}, NoDelay: true})
 	if res.OK() || res.Items[0].Verdict != Matched || res.Items[1].Verdict != Differs {
 		t.Fatalf("items %+v", res.Items)
 	}
@@ -137,7 +138,7 @@ func TestReplayAgainstAChangedServerFailsWithADiff(t *testing.T) {
 		}
 	}))
 	defer silent.Close()
-	res = Replay(context.Background(), rec, ReplayOptions{Session: session.Config{URL: wsURL(silent, "/")}, NoDelay: true, Settle: 300 * time.Millisecond})
+	res = Run(context.Background(), rec, wsURL(silent, "/"), session.Config{}, Options{NoDelay: true, Settle: 300 * time.Millisecond})
 	if res.OK() || res.Items[0].Verdict != Missing || res.Items[1].Verdict != Missing {
 		t.Fatalf("silent: %+v", res.Items)
 	}
@@ -151,11 +152,11 @@ func TestReplayOfAHARWithTextAndBinary(t *testing.T) {
 	  {"type":"receive","time":1795348800.2,"opcode":1,"data":"{\"echo\":\"hi\",\"n\":1,\"ts\":0}"},
 	  {"type":"send","time":1795348800.3,"opcode":2,"data":"AAE="},
 	  {"type":"receive","time":1795348800.4,"opcode":2,"data":"/wAB"}]}]}}`, strings.Replace(wsURL(s, "/v1"), "ws://", "http://", 1))
-	rec, err := ImportHAR(strings.NewReader(har), "")
+	rec, err := capture.ImportHAR(strings.NewReader(har), "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	res := Replay(context.Background(), rec, ReplayOptions{Ignore: []string{"ts"}, NoDelay: true})
+	res := Run(context.Background(), rec, "", session.Config{}, Options{Ignore: []string{"ts"}, NoDelay: true})
 	if !res.OK() || len(res.Items) != 2 || res.Sent != 2 {
 		t.Fatalf("HAR replay: %+v", res)
 	}

@@ -1,29 +1,30 @@
-package capture
+// Package replay runs a recorded session again: it dials (through the same
+// session pipeline as every front end), sends the recorded client messages
+// with the recorded timing, and compares what the server sends with what it
+// sent then. Recordings themselves are package capture's.
+package replay
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
 
+	"github.com/wscope/wscope/capture"
+	"github.com/wscope/wscope/flow"
 	"github.com/wscope/wscope/session"
 )
 
-// ReplayOptions configure a replay.
-type ReplayOptions struct {
-	// Session is where and how to connect. An empty URL means the
-	// recording's; recorded request headers are added unless a header of
-	// the same name is set here.
-	Session session.Config
-	Speed   float64                     // timing scale: 2 is twice as fast; 0 means 1
-	NoDelay bool                        // send without the recorded pauses
-	Step    func(i int, e *Event) error // called before each client frame (--step); an error stops
-	Ignore  []string                    // JSON fields left out of comparisons
-	Settle  time.Duration               // how long to wait for server frames after the last send (default 2s)
-	// Record, when set, records the replayed session.
-	Record string
-	Redact *Redactor
+// Options configure a replay: the session options every front end shares
+// (recording the replayed session, redaction, protocol, heartbeats) and
+// the replay's own.
+type Options struct {
+	flow.Options
+	Speed   float64                             // timing scale: 2 is twice as fast; 0 means 1
+	NoDelay bool                                // send without the recorded pauses
+	Step    func(i int, e *capture.Event) error // called before each client frame (--step); an error stops
+	Ignore  []string                            // JSON fields left out of comparisons
+	Settle  time.Duration                       // how long to wait for server frames after the last send (default 2s)
 }
 
 // Verdict is the outcome for one recorded server frame.
@@ -45,8 +46,8 @@ type Item struct {
 	Diff     []string `json:"diff,omitempty"`
 }
 
-// ReplayResult is the outcome of a replay.
-type ReplayResult struct {
+// Result is the outcome of a replay.
+type Result struct {
 	Target     string               `json:"target"`
 	Sent       int                  `json:"sent"`
 	Items      []Item               `json:"items"`
@@ -55,12 +56,12 @@ type ReplayResult struct {
 	Error      string               `json:"error,omitempty"`
 	Handshake  *session.Handshake   `json:"-"`
 	Chain      []*session.Handshake `json:"-"`
-	Actual     []session.Frame      `json:"-"` // every frame of the replayed session
+	Actual     []flow.Frame         `json:"-"` // every frame of the replayed session, labelled
 }
 
 // OK reports whether every recorded server message matched and nothing
 // unexpected arrived.
-func (r *ReplayResult) OK() bool {
+func (r *Result) OK() bool {
 	if r.Error != "" || len(r.Unexpected) > 0 {
 		return false
 	}
@@ -74,7 +75,7 @@ func (r *ReplayResult) OK() bool {
 
 // replayHeaders are the recorded request headers worth sending again:
 // not the ones the handshake makes anew, not redacted ones.
-func replayHeaders(rec *Recording, cfg *session.Config) ([]session.Header, []string) {
+func replayHeaders(rec *capture.Recording, cfg *session.Config) ([]session.Header, []string) {
 	var out []session.Header
 	var warnings []string
 	if rec.Header.Handshake == nil {
@@ -90,7 +91,7 @@ func replayHeaders(rec *Recording, cfg *session.Config) ([]session.Header, []str
 		case name == "host", name == "upgrade", name == "connection", name == "content-length", name == "user-agent",
 			strings.HasPrefix(name, "sec-websocket-"), have[name]:
 			continue
-		case h.Value == Redacted:
+		case h.Value == capture.Redacted:
 			warnings = append(warnings, fmt.Sprintf("recorded header %s was redacted; pass it with -H if the server needs it", h.Name))
 			continue
 		}
@@ -114,18 +115,19 @@ func replayHeaders(rec *Recording, cfg *session.Config) ([]session.Header, []str
 	return append(out, cfg.Headers...), warnings
 }
 
-// Replay re-dials, sends the recorded client messages with the recorded
-// timing, and compares what the server sends with what it sent then.
-func Replay(ctx context.Context, rec *Recording, opts ReplayOptions) *ReplayResult {
-	res := &ReplayResult{Items: []Item{}, Unexpected: []string{}, Warnings: []string{}}
-	cfg := opts.Session
-	if cfg.URL == "" {
-		cfg.URL = rec.Header.URL
-		if strings.Contains(cfg.URL, Redacted) || strings.Contains(cfg.URL, "%5Bredacted%5D") {
+// Run re-dials target with cfg (an empty target means the recorded URL;
+// recorded request headers are added unless cfg sets a header of the same
+// name), sends the recorded client messages with the recorded timing, and
+// compares what the server sends with what it sent then.
+func Run(ctx context.Context, rec *capture.Recording, target string, cfg session.Config, opts Options) *Result {
+	res := &Result{Items: []Item{}, Unexpected: []string{}, Warnings: []string{}}
+	if target == "" {
+		target = rec.Header.URL
+		if strings.Contains(target, capture.Redacted) || strings.Contains(target, "%5Bredacted%5D") {
 			res.Warnings = append(res.Warnings, "the recorded URL has redacted parts; pass --target with the real URL if the server needs them")
 		}
 	}
-	res.Target = cfg.URL
+	res.Target = target
 	var warnings []string
 	cfg.Headers, warnings = replayHeaders(rec, &cfg)
 	res.Warnings = append(res.Warnings, warnings...)
@@ -138,8 +140,8 @@ func Replay(ctx context.Context, rec *Recording, opts ReplayOptions) *ReplayResu
 		settle = 2 * time.Second
 	}
 
-	var expected []*Event
-	var sends []*Event
+	var expected []*capture.Event
+	var sends []*capture.Event
 	for i := range rec.Events {
 		e := &rec.Events[i]
 		if !e.IsFrame() || e.Auto || (e.Op != "text" && e.Op != "binary" && e.Op != "ping") {
@@ -152,52 +154,47 @@ func Replay(ctx context.Context, rec *Recording, opts ReplayOptions) *ReplayResu
 		}
 	}
 
-	conn, chain, err := session.Dial(ctx, cfg)
-	res.Chain = chain
-	if err != nil {
-		var se *session.Error
-		if errors.As(err, &se) {
-			res.Error = se.Line()
-		} else {
-			res.Error = err.Error()
-		}
+	fo := opts.Options
+	fo.Sends = nil // the recorded sends go out with their timing, below
+	if fo.Record != "" {
+		fo.RecordMeta = map[string]string{"replay_of": rec.Header.URL}
+	}
+	fl := flow.Dial(ctx, target, cfg, fo)
+	res.Chain = fl.Chain
+	if fl.Err != nil {
+		res.Error = fl.Err.Line()
 		return res
 	}
-	res.Handshake = conn.Handshake()
-	var recorder *Recorder
-	if opts.Record != "" {
-		recorder, err = Create(opts.Record, Header{URL: conn.Handshake().URL, Handshake: HandshakeRecordOf(conn.Handshake()),
-			Meta: map[string]string{"replay_of": rec.Header.URL}}, opts.Redact)
-		if err != nil {
-			res.Warnings = append(res.Warnings, err.Error())
-		}
+	if err := fl.RecordErr(); err != nil {
+		res.Warnings = append(res.Warnings, err.Error())
 	}
+	conn := fl.Conn()
+	res.Handshake = conn.Handshake()
 	got := make(chan struct{}, 1)
-	collected := make(chan []session.Frame, 1)
-	var received []session.Frame
+	collected := make(chan []flow.Frame, 1)
 	go func() {
-		var all []session.Frame
+		var all []flow.Frame
 		data := 0
-		for e := range conn.Events() {
-			if recorder != nil {
-				if e.Kind == session.EventFrame {
-					recorder.Frame(&e.Frame)
-				} else {
-					recorder.State(e.State)
+		for {
+			<-fl.Ready()
+			b := fl.Take()
+			for _, e := range b.Events {
+				if e.Kind != session.EventFrame {
+					continue
 				}
-			}
-			if e.Kind != session.EventFrame {
-				continue
-			}
-			all = append(all, e.Frame)
-			if e.Frame.Dir == session.Recv && !e.Frame.Op.IsControl() {
-				data++
-				if data >= len(expected) {
-					select {
-					case got <- struct{}{}:
-					default:
+				all = append(all, e.Frame)
+				if e.Frame.Dir == session.Recv && !e.Frame.Op.IsControl() {
+					data++
+					if data >= len(expected) {
+						select {
+						case got <- struct{}{}:
+						default:
+						}
 					}
 				}
+			}
+			if b.Done {
+				break
 			}
 		}
 		collected <- all
@@ -237,14 +234,13 @@ func Replay(ctx context.Context, rec *Recording, opts ReplayOptions) *ReplayResu
 	time.Sleep(min(settle/4, 250*time.Millisecond)) // catch messages beyond the recorded ones
 	conn.Close(1000, "replay done")
 	all := <-collected
-	if recorder != nil {
-		if err := recorder.Close(); err != nil {
-			res.Warnings = append(res.Warnings, err.Error())
-		}
+	if err := fl.Close(0); err != nil {
+		res.Warnings = append(res.Warnings, err.Error())
 	}
 	res.Actual = all
-	for _, f := range all {
-		if f.Dir == session.Recv && !f.Op.IsControl() {
+	var received []*flow.Frame
+	for i := range all {
+		if f := &all[i]; f.Dir == session.Recv && !f.Op.IsControl() {
 			received = append(received, f)
 		}
 	}
