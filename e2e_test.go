@@ -1,16 +1,20 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"net"
+	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/wscope/wscope/capture"
+	"github.com/wscope/wscope/internal/realproxy"
 )
 
 // These tests drive the real binary in a real terminal: tmux runs it,
@@ -212,4 +216,64 @@ func TestE2ECompareSplitView(t *testing.T) {
 	time.Sleep(300 * time.Millisecond)
 	tm.keys("q")
 	tm.waitFor(5*time.Second, "EXITED 0")
+}
+
+// TestE2ECompareIdleSplitViewMatchesReport runs `wscope compare A B --idle`
+// in a terminal against the app directly (A) and through a real nginx that
+// cuts idle tunnels after 2 s (B): the split view shows the idle-timeout
+// finding, every finding id `compare --report --json` reports for the same
+// pair, records both sides, and exits 1 like the report does.
+func TestE2ECompareIdleSplitViewMatchesReport(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end test; run without -short")
+	}
+	tmpl, err := os.ReadFile(filepath.Join("compare", "testdata", "nginx.conf.tmpl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := buildBinary(t)
+	addr := startServeBinary(t, bin)
+	px := realproxy.Nginx(t, string(tmpl), map[string]string{"upstream": addr, "upgrade": "yes", "read_timeout": "2s"})
+	a, b := "ws://"+addr+"/echo", "ws://"+px.Addr+"/echo"
+
+	out, _ := exec.Command(bin, "compare", a, b, "--idle", "4s", "--report", "--json").Output()
+	var res struct {
+		A, B     struct{ Findings []struct{ ID string } }
+		Findings []struct{ ID string }
+	}
+	if err := json.Unmarshal(out, &res); err != nil {
+		t.Fatalf("compare --report --json: %v\n%s", err, out)
+	}
+	var ids []string
+	for _, fs := range [][]struct{ ID string }{res.A.Findings, res.B.Findings, res.Findings} {
+		for _, f := range fs {
+			ids = append(ids, f.ID)
+		}
+	}
+	if !slices.Contains(ids, "idle-timeout") {
+		t.Fatalf("the report has no idle-timeout finding: %v\n%s", ids, out)
+	}
+
+	rec := filepath.Join(t.TempDir(), "idle.jsonl")
+	tm := startTmux(t, 160, 46, bin+" compare "+a+" "+b+" --idle 4s --no-color --record "+rec)
+	tm.waitFor(10*time.Second, "A: open", "B: open")
+	// B is cut after 2 s; once A has stayed up for the 4 s, the comparison
+	// says the timeout is on B's path.
+	screen := tm.waitFor(15*time.Second, "A: open", "B: closed", "≠ [error] idle-timeout", "B [error] idle-timeout")
+	for _, id := range ids {
+		if !strings.Contains(screen, "] "+id+":") {
+			t.Errorf("the report has finding %s, the split view does not:\n%s", id, screen)
+		}
+	}
+	tm.keys("q")
+	tm.waitFor(5*time.Second, "EXITED 1")
+	for _, side := range []string{"a", "b"} {
+		r, err := capture.ReadFile(strings.TrimSuffix(rec, ".jsonl")+"."+side+".jsonl", "")
+		if err != nil {
+			t.Fatalf("side %s was not recorded: %v", side, err)
+		}
+		if len(r.Events) == 0 {
+			t.Fatalf("side %s's recording is empty", side)
+		}
+	}
 }
