@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -12,12 +13,14 @@ import (
 type connFlags struct {
 	headers      []string
 	origin       string
+	noOrigin     bool
 	subprotocols []string
 	cookie       string
 	insecure     bool
 	cacert       string
 	cert, key    string
 	compress     bool
+	compressOff  string
 	timeout      time.Duration
 	maxMessage   int64
 	pingInterval time.Duration
@@ -32,14 +35,16 @@ type connFlags struct {
 
 func (f *connFlags) register(fs *pflag.FlagSet) {
 	fs.StringArrayVarP(&f.headers, "header", "H", nil, `extra request header "Name: value" (repeatable)`)
-	fs.StringVar(&f.origin, "origin", "", "Origin header")
+	fs.StringVar(&f.origin, "origin", "", "Origin header (default: the browser's, scheme://host[:port] of the URL)")
+	fs.BoolVar(&f.noOrigin, "no-origin", false, "send no Origin header (browsers always send one)")
 	fs.StringArrayVar(&f.subprotocols, "subprotocol", nil, "offer a subprotocol (repeatable)")
 	fs.StringVar(&f.cookie, "cookie", "", `Cookie header, e.g. "session=abc"`)
 	fs.BoolVarP(&f.insecure, "insecure", "k", false, "do not verify the server's TLS certificate (the result is still reported)")
 	fs.StringVar(&f.cacert, "cacert", "", "PEM file of CA certificates to trust instead of the system's")
 	fs.StringVar(&f.cert, "cert", "", "client certificate (PEM) for mutual TLS")
 	fs.StringVar(&f.key, "key", "", "client private key (PEM) for mutual TLS")
-	fs.BoolVar(&f.compress, "compress", false, "offer permessage-deflate compression")
+	fs.BoolVar(&f.compress, "compress", false, `offer permessage-deflate as Chrome does ("`+session.ChromeCompressOffer+`")`)
+	fs.StringVar(&f.compressOff, "compress-offer", "", `Sec-WebSocket-Extensions offer to send instead, e.g. "permessage-deflate; client_no_context_takeover"`)
 	fs.DurationVar(&f.timeout, "timeout", session.DefaultTimeout, "handshake timeout (DNS to response)")
 	fs.Int64Var(&f.maxMessage, "max-message-size", session.DefaultMaxMessageSize, "largest message accepted, in bytes; bigger ones close with 1009")
 	fs.DurationVar(&f.pingInterval, "ping-interval", 0, "send a ping this often and measure RTT (0: off)")
@@ -55,9 +60,9 @@ func (f *connFlags) register(fs *pflag.FlagSet) {
 // config turns the flags into a session.Config for url.
 func (f *connFlags) config(url string, env Env) (session.Config, error) {
 	cfg := session.Config{
-		URL: url, Origin: f.origin, Subprotocols: f.subprotocols, Cookie: f.cookie,
+		URL: url, Origin: f.origin, NoOrigin: f.noOrigin, Subprotocols: f.subprotocols, Cookie: f.cookie,
 		Insecure: f.insecure, CACertFile: f.cacert, CertFile: f.cert, KeyFile: f.key,
-		Compress: f.compress, Timeout: f.timeout, MaxMessageSize: f.maxMessage,
+		Compress: f.compress, CompressOffer: f.compressOff, Timeout: f.timeout, MaxMessageSize: f.maxMessage,
 		PingInterval: f.pingInterval, PongTimeout: f.pongTimeout, NoAutoPong: f.noAutoPong, Proxy: f.proxy, NoProxy: f.noProxy,
 		ConnectTo: f.connectTo, Resolve: f.resolve, Follow: f.follow, Getenv: env.Getenv,
 		UserAgent: "wscope/" + Version,
@@ -77,6 +82,12 @@ func (f *connFlags) config(url string, env Env) (session.Config, error) {
 	}
 	if f.pingInterval < 0 {
 		return cfg, usageErr("--ping-interval must not be negative")
+	}
+	if f.noOrigin && f.origin != "" {
+		return cfg, usageErr("--origin and --no-origin contradict each other")
+	}
+	if strings.ContainsAny(f.compressOff, "\r\n\x00") {
+		return cfg, usageErr("--compress-offer must be one header value, without CR, LF or NUL")
 	}
 	return cfg, nil
 }

@@ -31,18 +31,28 @@ type Header struct {
 // Config says where and how to connect. The zero value of every optional
 // field means "the default", so a Config with only URL set is valid.
 type Config struct {
-	URL          string        // ws://, wss://, http:// or https://; no scheme means ws://
-	Headers      []Header      // extra request headers, in the order given
-	Origin       string        // Origin header
-	Subprotocols []string      // offered in Sec-WebSocket-Protocol
-	Cookie       string        // Cookie header
-	UserAgent    string        // default "wscope"
-	Insecure     bool          // skip TLS verification (the result is still reported)
-	CACertFile   string        // PEM bundle that replaces the system roots
-	CertFile     string        // client certificate (mTLS)
-	KeyFile      string        // client key (mTLS)
-	Compress     bool          // offer permessage-deflate
-	Timeout      time.Duration // whole handshake: DNS to response head
+	URL     string   // ws://, wss://, http:// or https://; no scheme means ws://
+	Headers []Header // extra request headers, in the order given
+	// Origin is the Origin header. Empty means the browser's: the URL's
+	// scheme (http for ws, https for wss), host and non-default port.
+	Origin string
+	// NoOrigin sends no Origin header at all (Origin is then ignored).
+	NoOrigin     bool
+	Subprotocols []string // offered in Sec-WebSocket-Protocol
+	Cookie       string   // Cookie header
+	UserAgent    string   // default "wscope"
+	Insecure     bool     // skip TLS verification (the result is still reported)
+	CACertFile   string   // PEM bundle that replaces the system roots
+	CertFile     string   // client certificate (mTLS)
+	KeyFile      string   // client key (mTLS)
+	// Compress offers permessage-deflate as Chrome does
+	// (ChromeCompressOffer); compressed messages are inflated, with or
+	// without context takeover.
+	Compress bool
+	// CompressOffer replaces the Sec-WebSocket-Extensions offer (and
+	// implies Compress), e.g. "permessage-deflate; client_no_context_takeover".
+	CompressOffer string
+	Timeout       time.Duration // whole handshake: DNS to response head
 	// MaxMessageSize is the largest message accepted; bigger ones close the
 	// connection with 1009.
 	MaxMessageSize int64

@@ -359,6 +359,9 @@ func (c *Conn) finish(err error) {
 	case isProtocolError(err):
 		sc.Cause, sc.Code = CauseProtocol, websocket.CloseProtocolError
 		sc.Detail = "the server broke the WebSocket framing rules: " + err.Error()
+		if c.hs != nil && c.hs.afterHead != nil {
+			sc.Raw = c.hs.afterHead()
+		}
 	default:
 		sc.Cause, sc.Code = CauseReadError, websocket.CloseAbnormalClosure
 		sc.Detail = "read error: " + err.Error()

@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -161,6 +162,9 @@ func (p *dialPlan) attempt(ctx context.Context, u *url.URL) (*websocket.Conn, *H
 		}
 		a.phase = "upgrade"
 		tap = newTap(c)
+		if p.compressOffer() != "" {
+			return newInflateConn(tap, p.cfg.MaxMessageSize), nil
+		}
 		return tap, nil
 	}
 	d := websocket.Dialer{
@@ -170,10 +174,9 @@ func (p *dialPlan) attempt(ctx context.Context, u *url.URL) (*websocket.Conn, *H
 		NetDialTLSContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
 			return wrap(a.dialTLS(ctx))
 		},
-		Subprotocols:      p.cfg.Subprotocols,
-		EnableCompression: p.cfg.Compress,
-		ReadBufferSize:    32 << 10,
-		WriteBufferSize:   16 << 10,
+		Subprotocols:    p.cfg.Subprotocols,
+		ReadBufferSize:  32 << 10,
+		WriteBufferSize: 16 << 10,
 	}
 	target := *u
 	target.User = nil
@@ -190,6 +193,7 @@ func (p *dialPlan) attempt(ctx context.Context, u *url.URL) (*websocket.Conn, *H
 				Msg:  safe(fmt.Sprintf("server selected subprotocol %q, which was not offered", hs.Checks.Subprotocol)),
 				Hint: "offer it with --subprotocol, or fix the server's subprotocol selection"}
 		}
+		hs.afterHead = tap.afterHead
 		return ws, hs, nil
 	}
 	if tap != nil {
@@ -202,12 +206,49 @@ func (p *dialPlan) attempt(ctx context.Context, u *url.URL) (*websocket.Conn, *H
 	return nil, hs, classify(err, hs, p.cfg.Timeout, a.phase)
 }
 
+// compressOffer is the Sec-WebSocket-Extensions offer, or "" for none.
+func (p *dialPlan) compressOffer() string {
+	switch {
+	case p.cfg.CompressOffer != "":
+		return p.cfg.CompressOffer
+	case p.cfg.Compress:
+		return ChromeCompressOffer
+	}
+	return ""
+}
+
+// BrowserOrigin is the Origin a browser page at u sends: http for ws,
+// https for wss, the host, and the port unless it is the scheme's default.
+func BrowserOrigin(u *url.URL) string {
+	scheme, def := "http", "80"
+	if u.Scheme == "wss" || u.Scheme == "https" {
+		scheme, def = "https", "443"
+	}
+	host := u.Hostname()
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	if p := u.Port(); p != "" && p != def {
+		host += ":" + p
+	}
+	return scheme + "://" + strings.ToLower(host)
+}
+
 // requestHeader builds the headers gorilla adds to its own.
 func (p *dialPlan) requestHeader(u *url.URL) http.Header {
 	h := http.Header{}
 	h["User-Agent"] = []string{p.cfg.UserAgent}
-	if p.cfg.Origin != "" {
+	switch {
+	case p.cfg.NoOrigin:
+	case p.cfg.Origin != "":
 		h["Origin"] = []string{p.cfg.Origin}
+	default:
+		h["Origin"] = []string{BrowserOrigin(u)}
+	}
+	if offer := p.compressOffer(); offer != "" {
+		// Not gorilla's canonical key, so gorilla lets it through; wscope
+		// inflates the answer itself (inflateConn).
+		h["Sec-WebSocket-Extensions"] = []string{offer}
 	}
 	if p.cfg.Cookie != "" {
 		h["Cookie"] = []string{p.cfg.Cookie}
@@ -216,6 +257,7 @@ func (p *dialPlan) requestHeader(u *url.URL) http.Header {
 		pass, _ := u.User.Password()
 		h["Authorization"] = []string{"Basic " + base64.StdEncoding.EncodeToString([]byte(u.User.Username()+":"+pass))}
 	}
+	replaced := map[string]bool{}
 	for _, hd := range p.cfg.Headers {
 		name := hd.Name
 		switch strings.ToLower(name) {
@@ -224,10 +266,14 @@ func (p *dialPlan) requestHeader(u *url.URL) http.Header {
 		case "sec-websocket-protocol":
 			name = "Sec-Websocket-Protocol"
 		default:
-			// A user header replaces ours of the same name in any case.
-			for k := range h {
-				if strings.EqualFold(k, name) && k != name {
-					delete(h, k)
+			// A user header replaces ours of the same name in any case
+			// (the first time: repeating -H sends it several times).
+			if lower := strings.ToLower(name); !replaced[lower] {
+				replaced[lower] = true
+				for k := range h {
+					if strings.EqualFold(k, name) {
+						delete(h, k)
+					}
 				}
 			}
 		}
@@ -399,11 +445,16 @@ func (a *attemptState) dialSOCKS(ctx context.Context, px *url.URL, target string
 		auth = &proxy.Auth{User: px.User.Username(), Password: pass}
 	}
 	var tunnelStart time.Time
+	var rec *socksRecorder
 	forward := dialerFunc(func(ctx context.Context, _, _ string) (net.Conn, error) {
 		c, err := a.dialHost(ctx, px.Hostname(), proxyPort(px), true)
 		tunnelStart = time.Now()
 		a.phase = "proxy"
-		return c, err
+		if err != nil {
+			return nil, err
+		}
+		rec = &socksRecorder{Conn: c}
+		return rec, nil
 	})
 	d, err := proxy.SOCKS5("tcp", joinHostPort(px.Hostname(), proxyPort(px)), auth, forward)
 	if err != nil {
@@ -415,17 +466,51 @@ func (a *attemptState) dialSOCKS(ctx context.Context, px *url.URL, target string
 	}
 	a.hs.Proxy.Request = fmt.Sprintf("SOCKS5 CONNECT %s (%s)", target, method)
 	c, err := d.(proxy.ContextDialer).DialContext(ctx, "tcp", target)
+	if rec != nil {
+		a.hs.Proxy.Socks = parseSocksReplies(rec.stop())
+	}
 	if err != nil {
 		var pe *phaseError
 		if errors.As(err, &pe) && pe.phase != "proxy" {
 			return nil, err // could not reach the proxy itself
 		}
 		a.hs.Proxy.Response = "failed: " + err.Error()
+		if r := a.hs.Proxy.Socks; r != nil && r.Reply > 0 {
+			a.hs.Proxy.Response += fmt.Sprintf(" (reply %d: %s)", r.Reply, ReplyText(r.Reply))
+		}
 		return nil, &phaseError{phase: "proxy", target: target, proxy: true, err: err}
 	}
 	a.hs.Timings.ProxyConnect = time.Since(tunnelStart)
 	a.hs.Proxy.Response = "succeeded"
 	return c, nil
+}
+
+// socksRecorder keeps the first bytes a SOCKS5 proxy answers, so its
+// method choice and reply code are known exactly (the SOCKS client only
+// returns an error string).
+type socksRecorder struct {
+	net.Conn
+	mu      sync.Mutex
+	read    []byte
+	stopped bool
+}
+
+func (r *socksRecorder) Read(p []byte) (int, error) {
+	n, err := r.Conn.Read(p)
+	r.mu.Lock()
+	if !r.stopped && len(r.read) < 64 {
+		r.read = append(r.read, p[:min(n, 64-len(r.read))]...)
+	}
+	r.mu.Unlock()
+	return n, err
+}
+
+// stop ends the recording and returns what was read.
+func (r *socksRecorder) stop() []byte {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.stopped = true
+	return r.read
 }
 
 // dialTLS connects to the target and runs the TLS handshake, recording
@@ -486,6 +571,15 @@ func (a *attemptState) tlsConfig(name string) *tls.Config {
 				info.Verified = err == nil
 				if err != nil {
 					info.VerifyError = err.Error()
+					last := cs.PeerCertificates[len(cs.PeerCertificates)-1]
+					var ua x509.UnknownAuthorityError
+					if errors.As(err, &ua) && !bytes.Equal(last.RawIssuer, last.RawSubject) {
+						info.ChainIncomplete = true
+						info.MissingIssuer = last.Issuer.String()
+						if len(last.IssuingCertificateURL) > 0 {
+							info.IssuerURL = last.IssuingCertificateURL[0]
+						}
+					}
 				}
 			}
 			if err != nil && !insecure {
@@ -527,6 +621,7 @@ func httpConnect(ctx context.Context, c net.Conn, px *url.URL, target string, hs
 	ex.Status = resp.StatusCode
 	if resp.StatusCode != http.StatusOK {
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+		ex.Body = string(body)
 		line, _, _ := strings.Cut(ex.Response, "\r\n")
 		return nil, &proxyStatusError{status: resp.StatusCode, line: line, server: px.Host, body: string(body)}
 	}

@@ -42,6 +42,11 @@ type Error struct {
 	Msg   string
 	Hint  string
 	Err   error
+	// NoResponseHead marks a timeout after the upgrade request was written
+	// in full and before a complete response head came back: something
+	// accepted the request and held the answer. A timeout while connecting
+	// or in TLS leaves it false.
+	NoResponseHead bool
 }
 
 func (e *Error) Error() string { return e.Msg }
@@ -113,6 +118,15 @@ func classify(err error, hs *Handshake, timeout time.Duration, phase string) *Er
 		target := hs.URL
 		if pe != nil {
 			target = pe.target
+		}
+		if phase == "upgrade" && len(hs.RequestRaw) > 0 && hs.Status == 0 {
+			got := "nothing came back"
+			if n := len(hs.ResponseRaw); n > 0 {
+				got = fmt.Sprintf("only %d bytes of a response head came back", n)
+			}
+			return &Error{Class: ClassTimeout, Err: err, NoResponseHead: true,
+				Msg:  safe(fmt.Sprintf("timed out after %s waiting for the upgrade response from %s: the request went out and %s", timeout, target, got)),
+				Hint: "something accepted the request and held the answer: a proxy buffering or filtering the 101 (nginx ssi on, proxy_buffering), or a stuck app"}
 		}
 		return &Error{Class: ClassTimeout, Err: err,
 			Msg:  safe(fmt.Sprintf("timed out after %s waiting for %s %s", timeout, what, target)),

@@ -81,8 +81,18 @@ func TestTimeoutWaitingForUpgrade(t *testing.T) {
 		}
 	}()
 	e, _ := dialErr(t, Config{URL: "ws://" + ln.Addr().String() + "/", Timeout: 300 * time.Millisecond})
-	if e.Class != ClassTimeout || !strings.Contains(e.Msg, "timed out after 300ms waiting for the upgrade response") {
-		t.Fatalf("%s: %s", e.Class, e.Line())
+	if e.Class != ClassTimeout || !strings.Contains(e.Msg, "timed out after 300ms waiting for the upgrade response") ||
+		!e.NoResponseHead || !strings.Contains(e.Msg, "the request went out and nothing came back") {
+		t.Fatalf("%s: %s (no response head: %v)", e.Class, e.Line(), e.NoResponseHead)
+	}
+}
+
+// A connect timeout is not "request written, no response head".
+func TestConnectTimeoutIsNotNoResponseHead(t *testing.T) {
+	// 192.0.2.0/24 (TEST-NET-1) is never routed: the connect hangs or fails.
+	e, _ := dialErr(t, Config{URL: "ws://192.0.2.1:9/", Timeout: 200 * time.Millisecond})
+	if e.NoResponseHead {
+		t.Fatalf("a connect failure is flagged as no response head: %s", e.Line())
 	}
 }
 

@@ -148,6 +148,9 @@ type StateChange struct {
 	Reason string // close reason from the peer
 	Err    error  // the read error, if any
 	Detail string // one line for people (not yet terminal-escaped)
+	// Raw, for CauseProtocol, holds the first bytes the server sent after
+	// the 101 (at most MaxAfterHead, raw): what it sent instead of frames.
+	Raw []byte
 }
 
 // EventKind tells which field of an Event is set.

@@ -41,6 +41,14 @@ type TLSInfo struct {
 	Verified    bool       `json:"verified"`
 	VerifyError string     `json:"verify_error,omitempty"`
 	Insecure    bool       `json:"insecure"`
+	// ChainIncomplete: verification failed for want of an issuer, and the
+	// last certificate the server sent is not self-signed, so the chain
+	// stops short of a root: the server left out an intermediate (or the
+	// root is a private CA). MissingIssuer names that issuer; IssuerURL is
+	// where the certificate says it can be fetched (AIA), when it says.
+	ChainIncomplete bool   `json:"chain_incomplete,omitempty"`
+	MissingIssuer   string `json:"missing_issuer,omitempty"`
+	IssuerURL       string `json:"issuer_url,omitempty"`
 }
 
 // ProxyExchange is the forward proxy's part of an attempt.
@@ -51,6 +59,54 @@ type ProxyExchange struct {
 	Request  string `json:"request,omitempty"`
 	Response string `json:"response,omitempty"`
 	Status   int    `json:"status,omitempty"`
+	// Body is the start of an HTTP proxy's refusal page (at most 4 KiB).
+	Body string `json:"body,omitempty"`
+	// Socks is what a SOCKS5 proxy answered; nil for HTTP proxies.
+	Socks *SocksReply `json:"socks,omitempty"`
+}
+
+// SocksReply is a SOCKS5 proxy's answers (RFC 1928, RFC 1929), read off
+// the wire; -1 means the exchange did not get that far.
+type SocksReply struct {
+	Method     int `json:"method"`      // chosen authentication method: 0 none, 2 username/password, 255 no acceptable method
+	AuthStatus int `json:"auth_status"` // username/password answer: 0 accepted
+	Reply      int `json:"reply"`       // CONNECT reply: 0 succeeded, 1 general failure, 2 not allowed by ruleset, 3-5 unreachable/refused…
+}
+
+// ReplyText names a SOCKS5 reply code.
+func ReplyText(code int) string {
+	names := []string{"succeeded", "general SOCKS server failure", "connection not allowed by ruleset",
+		"network unreachable", "host unreachable", "connection refused", "TTL expired",
+		"command not supported", "address type not supported"}
+	if code >= 0 && code < len(names) {
+		return names[code]
+	}
+	return "unknown reply " + strconv.Itoa(code)
+}
+
+// parseSocksReplies reads the proxy's side of a SOCKS5 exchange.
+func parseSocksReplies(b []byte) *SocksReply {
+	r := &SocksReply{Method: -1, AuthStatus: -1, Reply: -1}
+	if len(b) < 2 {
+		return r
+	}
+	r.Method, b = int(b[1]), b[2:]
+	switch r.Method {
+	case 0xff:
+		return r
+	case 2:
+		if len(b) < 2 {
+			return r
+		}
+		r.AuthStatus, b = int(b[1]), b[2:]
+		if r.AuthStatus != 0 {
+			return r
+		}
+	}
+	if len(b) >= 2 {
+		r.Reply = int(b[1])
+	}
+	return r
 }
 
 // Checks is the validation of a response against RFC 6455.
@@ -86,6 +142,8 @@ type Handshake struct {
 	TLS         *TLSInfo
 	Checks      Checks
 	Started     time.Time
+
+	afterHead func() []byte // the bytes that followed a 101 (see tapConn.after)
 }
 
 // Upgraded reports whether the server switched protocols and the response

@@ -43,7 +43,15 @@ type tapConn struct {
 	read      bytes.Buffer
 	lastWrite time.Time // when the request finished going out
 	headAt    time.Time // when the response head was complete
+	// after holds the first MaxAfterHead bytes the server sent after the
+	// response head, kept also once recording stops: when the frames that
+	// follow a 101 are not WebSocket, they show what the server said.
+	// Only the reading goroutine touches it.
+	after []byte
 }
+
+// MaxAfterHead bounds what is kept of the bytes that follow a 101.
+const MaxAfterHead = 256
 
 func newTap(c net.Conn) *tapConn {
 	t := &tapConn{Conn: c}
@@ -54,6 +62,9 @@ func newTap(c net.Conn) *tapConn {
 
 func (t *tapConn) Read(p []byte) (int, error) {
 	n, err := t.Conn.Read(p)
+	if n > 0 && !t.headAt.IsZero() && len(t.after) < MaxAfterHead {
+		t.after = append(t.after, p[:min(n, MaxAfterHead-len(t.after))]...)
+	}
 	if n > 0 && t.recording.Load() {
 		if t.read.Len() < maxTapRecord {
 			t.read.Write(p[:n])
@@ -62,6 +73,8 @@ func (t *tapConn) Read(p []byte) (int, error) {
 			head, ok := splitHead(t.read.Bytes())
 			if ok {
 				t.headAt = time.Now()
+				rest := t.read.Bytes()[len(head):]
+				t.after = append(t.after, rest[:min(len(rest), MaxAfterHead)]...)
 			}
 			if lines := bytes.Count(head, []byte("\n")); len(head) > MaxResponseHead || lines > MaxResponseHeaders+1 {
 				return 0, &errHeadTooLarge{size: len(head), lines: lines - 1}
@@ -70,6 +83,9 @@ func (t *tapConn) Read(p []byte) (int, error) {
 	}
 	return n, err
 }
+
+// afterHead returns a copy of the bytes kept after the response head.
+func (t *tapConn) afterHead() []byte { return bytes.Clone(t.after) }
 
 func (t *tapConn) Write(p []byte) (int, error) {
 	n, err := t.Conn.Write(p)
