@@ -107,6 +107,6 @@ func newRootWith(env Env, seams runSeams) *cobra.Command {
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
 		return usageErr("%v (see --help)", err)
 	})
-	root.AddCommand(newProbeCmd(env, seams.probe), newServeCmd(env), newDemoCmd(env), newReplayCmd(env), newExportCmd(env), newViewCmd(env), newCompareCmd(env, seams.compare))
+	root.AddCommand(newProbeCmd(env, seams.probe), newServeCmd(env), newDemoCmd(env), newReplayCmd(env), newExportCmd(env), newViewCmd(env), newCompareCmd(env, seams.compare), newDoctorCmd(env, nil), newExplainCmd(env, nil))
 	return root
 }

@@ -1,0 +1,131 @@
+package doctor
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/wscope/wscope/diagnose"
+	"github.com/wscope/wscope/probe"
+)
+
+// The findings only the battery can make: each needs two probes that
+// differ in one respect. Their ids are the catalogue's (diagnose), so
+// `wscope explain` has their full text; the fix lines are the proxy's own
+// when the proxy on the path is known.
+
+func (a *analyzer) originFinding(origin string, br *probe.Report) diagnose.Finding {
+	return diagnose.Finding{ID: "origin-rejected", Severity: diagnose.Error,
+		Title: "The app refused the page's Origin (" + origin + ")",
+		Detail: fmt.Sprintf("With Origin: %s the server answered %s; the same request without Origin was accepted (101). "+
+			"Browsers always send their page's Origin, so the page cannot connect.", origin, answerOf(br)),
+		Fix: a.originAppFix(origin) + "\n" + a.originProxyFix()}
+}
+
+// originAppFix allows the origin in the app.
+func (a *analyzer) originAppFix(origin string) string {
+	return "Allow the page's origin in the app:\n" +
+		"    Rails:      config.action_cable.allowed_request_origins = [\"" + origin + "\"]\n" +
+		"    Socket.IO:  new Server(http, { cors: { origin: [\"" + origin + "\"] } })\n" +
+		"    Go/gorilla: Upgrader.CheckOrigin"
+}
+
+// originProxyFix makes the proxy pass the Host and scheme the app compares
+// the Origin with.
+func (a *analyzer) originProxyFix() string {
+	return "When the app compares the Origin with the Host and scheme it receives (gorilla's default,\n" +
+		"Rails' allow_same_origin_as_host), the proxy must pass them on:\n" +
+		a.fix("origin-rejected", "origin", "    nginx:  proxy_set_header Host $host; proxy_set_header X-Forwarded-Proto $scheme;\n"+
+			"    Apache: ProxyPreserveHost On\n"+
+			"    (HAProxy, Caddy and Traefik keep the Host by default)")
+}
+
+func (a *analyzer) originSchemeFinding(origin string, br *probe.Report) diagnose.Finding {
+	httpOrigin := "http://" + strings.TrimPrefix(origin, "https://")
+	return diagnose.Finding{ID: "origin-rejected", Severity: diagnose.Error,
+		Title: "The app refused the https page's Origin: it thinks it is served over plain http",
+		Detail: fmt.Sprintf("With Origin: %s the server answered %s; with Origin: %s it upgraded. "+
+			"The app compares the Origin with the scheme it sees, and the TLS-terminating proxy does not tell it "+
+			"that the request came over https (X-Forwarded-Proto).", origin, answerOf(br), httpOrigin),
+		Fix: a.fix("origin-rejected", "forwarded-proto", "Make the TLS-terminating proxy send X-Forwarded-Proto and the app trust it:\n"+
+			"    nginx:   proxy_set_header X-Forwarded-Proto $scheme;\n"+
+			"    HAProxy: http-request set-header X-Forwarded-Proto https if { ssl_fc }\n"+
+			"    Apache:  RequestHeader set X-Forwarded-Proto \"https\"\n"+
+			"    Caddy, Traefik: they set it; check that the app trusts the proxy's address") +
+			"\nRails: config.assume_ssl = true (7.1+), or list the origin:\n" +
+			"    config.action_cable.allowed_request_origins = [\"" + origin + "\"]"}
+}
+
+func (a *analyzer) originRequiredFinding(origin string, nr *probe.Report) diagnose.Finding {
+	return diagnose.Finding{ID: "origin-rejected", Severity: diagnose.Info,
+		Title: "The app refuses handshakes without an Origin; browsers always send one",
+		Detail: fmt.Sprintf("Without Origin the server answered %s; with Origin: %s it upgraded. "+
+			"Not a proxy problem: only clients that send no Origin (scripts, websocat, curl) see this refusal.", answerOf(nr), origin),
+		Fix: "Nothing to change for browsers. Scripts and native clients must send the page's Origin\n" +
+			"(wscope --origin " + origin + ", websocat --origin, wscat --origin)."}
+}
+
+func (a *analyzer) compressionFinding(br, nc *probe.Report) diagnose.Finding {
+	offer := "permessage-deflate"
+	if br.Request != nil {
+		if v, ok := header(br.Request.Headers, "Sec-WebSocket-Extensions"); ok {
+			offer = v
+		}
+	}
+	got := answerOf(br)
+	if br.Upgraded && br.Close != nil {
+		got = "101, then the connection broke (" + br.Close.Cause + ": " + br.Close.Detail + ")"
+	}
+	fix := a.fix("extension-rejected", "", "")
+	if p := a.proxy; p != nil {
+		if s, ok := p.RenderFix("extensions", a.fixData()); ok {
+			fix += "\n" + strings.TrimSpace(s)
+		}
+	}
+	return diagnose.Finding{ID: "extension-rejected", Severity: diagnose.Error,
+		Title:  "The connection fails when permessage-deflate is offered, as every browser does",
+		Detail: fmt.Sprintf("Offering %q: %s; the same request without compression: %s.", offer, got, answerOf(nc)),
+		Fix:    fix}
+}
+
+// answerOf is the probe's outcome in a few words: the status line and a
+// body excerpt, 101, or the error.
+func answerOf(r *probe.Report) string {
+	switch {
+	case r == nil:
+		return "not run"
+	case r.Upgraded:
+		s := "101 Switching Protocols"
+		if r.TimingsMS.Total > 0 {
+			s += fmt.Sprintf(" in %.0f ms", r.TimingsMS.Total)
+		}
+		if len(r.Extensions) > 0 {
+			s += ", extensions " + strings.Join(r.Extensions, ", ")
+		}
+		if r.Subprotocol != "" {
+			s += ", subprotocol " + r.Subprotocol
+		}
+		return s
+	case r.Response != nil:
+		s := strings.TrimPrefix(r.Response.StartLine, "HTTP/1.1 ")
+		if b := excerpt(r.Response.Body, 80); b != "" {
+			s += fmt.Sprintf(" %q", b)
+		}
+		return s
+	case r.Error != "":
+		return r.Error
+	}
+	return fmt.Sprintf("status %d", r.Status)
+}
+
+func excerpt(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > n {
+		return string(r[:n]) + "…"
+	}
+	return s
+}
+
+func fmtMS(v float64) string {
+	return (time.Duration(v * float64(time.Millisecond))).Round(time.Millisecond).String()
+}
