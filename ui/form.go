@@ -15,7 +15,7 @@ import (
 )
 
 type formKeys struct {
-	Next, Prev, Connect, Quit key.Binding
+	Next, Prev, Connect key.Binding
 }
 
 func defaultFormKeys() formKeys {
@@ -23,7 +23,6 @@ func defaultFormKeys() formKeys {
 		Next:    bind([]string{"tab"}, "tab", "next field"),
 		Prev:    bind([]string{"shift+tab"}, "shift+tab", "previous field"),
 		Connect: bind([]string{"enter"}, "enter", "connect (or pick a recent target)"),
-		Quit:    bind([]string{"ctrl+c", "esc"}, "esc", "quit"),
 	}
 }
 
@@ -74,8 +73,8 @@ func newConnectForm(c *Common, base session.Config) *connectForm {
 func (f *connectForm) KeyMap() KeyMap {
 	k := f.keys
 	return keyMapFunc{
-		short: func() []key.Binding { return []key.Binding{k.Next, k.Connect, k.Quit} },
-		full:  func() [][]key.Binding { return [][]key.Binding{{k.Next, k.Prev, k.Connect, k.Quit}} },
+		short: func() []key.Binding { return []key.Binding{k.Next, k.Connect} },
+		full:  func() [][]key.Binding { return [][]key.Binding{{k.Next, k.Prev, k.Connect}} },
 	}
 }
 

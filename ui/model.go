@@ -3,11 +3,9 @@ package ui
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"charm.land/bubbles/v2/help"
-	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
@@ -57,33 +55,6 @@ const (
 	tabReplay
 )
 
-// globalKeys work wherever the keyboard is not taken by text input.
-type globalKeys struct {
-	Quit, Help, Focus, Filter, ClearFilter, Reconnect, Copy, CopyHandshake, CopyCommand key.Binding
-	Theme, Handshake, Compose, Ping, Close, Record, Replay                              key.Binding
-}
-
-func defaultGlobalKeys() globalKeys {
-	return globalKeys{
-		Quit:          bind([]string{"q", "ctrl+c"}, "q", "quit"),
-		Help:          bind([]string{"?"}, "?", "help"),
-		Focus:         bind([]string{"tab"}, "tab", "next pane"),
-		Filter:        bind([]string{"/"}, "/", "filter: text, /re/, dir:send, op:ping"),
-		ClearFilter:   bind([]string{"esc"}, "esc", "clear filter"),
-		Reconnect:     bind([]string{"r"}, "r", "reconnect (keeps the log)"),
-		Copy:          bind([]string{"y"}, "y", "copy payload"),
-		CopyHandshake: bind([]string{"Y"}, "Y", "copy handshake"),
-		CopyCommand:   bind([]string{"C"}, "C", "copy as websocat/wscat/curl"),
-		Theme:         bind([]string{"T"}, "T", "next theme"),
-		Handshake:     bind([]string{"h"}, "h", "handshake / detail"),
-		Compose:       bind([]string{"i", "s"}, "i", "compose a message"),
-		Ping:          bind([]string{"p"}, "p", "send a ping"),
-		Close:         bind([]string{"c"}, "c", "close with code and reason"),
-		Record:        bind([]string{"R"}, "R", "start/stop recording"),
-		Replay:        bind([]string{"P"}, "P", "replay this recording (view)"),
-	}
-}
-
 // stats are the counters the status bar shows.
 type stats struct {
 	recvMsgs, sentMsgs   int64
@@ -111,7 +82,7 @@ func (s *stats) take(fs flow.Stats) {
 type Model struct {
 	common  *Common
 	opts    Options
-	keys    globalKeys
+	actions []action // the root's key bindings, as data
 	help    help.Model
 	log     *frameLog
 	detail  *detailPane
@@ -158,7 +129,7 @@ func New(opts Options) *Model {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	m := &Model{opts: opts, keys: defaultGlobalKeys(), help: help.New(), cfg: opts.Config, isDark: true, noColor: opts.NoColor}
+	m := &Model{opts: opts, actions: rootActions(), help: help.New(), cfg: opts.Config, isDark: true, noColor: opts.NoColor}
 	m.common = &Common{Now: opts.Now}
 	m.themeName = opts.Theme
 	m.applyTheme()
@@ -560,178 +531,38 @@ func (m *Model) setToast(s string, isErr bool) {
 	m.toast, m.toastErr = termsafe.Line(s), isErr
 }
 
-// onKey routes a key press.
+// onKey routes a key press: to the first root action of the focus's
+// scopes that the key triggers (or its reason for being unavailable), else
+// to the focused pane. ctrl+c quits whatever has the keyboard; any key
+// closes the help overlay.
 func (m *Model) onKey(k tea.KeyPressMsg) tea.Cmd {
-	if k.String() == "ctrl+c" {
-		return m.quit()
+	if a := m.actionFor(k, scopeAnywhere); a != nil {
+		return m.run(a)
 	}
 	m.toast = ""
 	if m.showHlp {
 		m.showHlp = false
 		return nil
 	}
+	for _, s := range m.scopes() {
+		if a := m.actionFor(k, s); a != nil {
+			return m.run(a)
+		}
+	}
 	switch m.focus {
-	case focusForm:
-		if k.String() == "esc" {
-			return m.quit()
+	case focusForm, focusSend, focusFilter:
+		return m.toInput(k)
+	case focusRight:
+		switch m.right {
+		case tabDetail:
+			return m.detail.Update(k)
+		case tabReplay:
+			return m.replay.Update(k)
 		}
-		return m.form.Update(k)
-	case focusFilter:
-		return m.onFilterKey(k)
-	case focusSend:
-		if k.String() == "ctrl+e" {
-			if name := m.nextTemplate(); name != "" {
-				m.setToast(fmt.Sprintf("%s template %q: edit and press enter (ctrl+e: next template)", m.proto(), name), false)
-			} else {
-				m.setToast("no protocol detected: templates need --protocol NAME (actioncable, socketio, phoenix, graphql-ws, stomp, odoo)", true)
-			}
-			return nil
-		}
-		if key.Matches(k, m.send.keys.Leave) {
-			m.send.Blur()
-			m.focus = focusLog
-			return nil
-		}
-		if k.String() == "tab" {
-			m.send.Blur()
-			m.focus = focusLog
-			return nil
-		}
-		return m.send.Update(k)
+		return m.hs.Update(k)
 	}
-	g := m.keys
-	switch {
-	case key.Matches(k, g.Quit):
-		return m.quit()
-	case key.Matches(k, g.Help):
-		m.showHlp = true
-	case m.opts.Recording != nil && (key.Matches(k, g.Reconnect) || key.Matches(k, g.Record) || key.Matches(k, g.Compose) ||
-		key.Matches(k, g.Ping) || key.Matches(k, g.Close)):
-		m.setToast("read-only: this is a recording; P replays it against the server", true)
-	case key.Matches(k, g.Focus):
-		if m.focus == focusLog {
-			m.focus = focusRight
-		} else if m.opts.Recording != nil {
-			m.focus = focusLog // no send box on a recording
-		} else {
-			m.focus = focusSend
-			return m.send.Focus()
-		}
-	case key.Matches(k, g.Filter):
-		m.focus = focusFilter
-		m.filter.SetValue("")
-		if m.log.query != nil {
-			m.filter.SetValue(m.log.query.text)
-		}
-		m.filter.CursorEnd()
-		return m.filter.Focus()
-	case key.Matches(k, g.ClearFilter) && m.log.query != nil:
-		m.log.SetQuery(nil)
-		m.syncDetail()
-	case key.Matches(k, g.ClearFilter) && m.focus == focusRight:
-		m.focus = focusLog
-	case key.Matches(k, g.Reconnect):
-		if m.cfg.URL == "" {
-			return nil
-		}
-		m.log.AddNote("reconnecting…", m.common.Now())
-		return m.connect()
-	case key.Matches(k, g.Copy):
-		if f, _, ok := m.log.Selected(); ok && f.Op != opNote {
-			return copyCmd("payload", string(f.Payload))
-		}
-		m.setToast("no frame selected", true)
-	case key.Matches(k, g.CopyHandshake):
-		if len(m.chain) > 0 {
-			return copyCmd("handshake", handshakeText(m.chain))
-		}
-	case key.Matches(k, g.CopyCommand):
-		lines := commandLines(m.cfg)
-		c := lines[m.cmdCycle%len(lines)]
-		m.cmdCycle++
-		return copyCmd(c.tool+" command (C again for the next tool)", c.line)
-	case key.Matches(k, g.Theme):
-		if m.noColor {
-			m.setToast("colours are off (NO_COLOR / --no-color)", false)
-			return nil
-		}
-		if m.themeName == "" {
-			m.themeName = themes.Default(m.isDark).Name
-		}
-		m.themeName = themes.Next(m.themeName)
-		m.applyTheme()
-		m.setToast("theme: "+m.themeName, false)
-	case key.Matches(k, g.Handshake):
-		if m.right == tabDetail {
-			m.right = tabHandshake
-		} else {
-			m.right = tabDetail
-		}
-	case key.Matches(k, g.Compose):
-		m.focus = focusSend
-		return m.send.Focus()
-	case key.Matches(k, g.Replay):
-		if m.opts.Recording == nil {
-			m.setToast("P replays an opened recording (wscope view FILE)", true)
-			return nil
-		}
-		return m.replayCmd()
-	case key.Matches(k, g.Record):
-		return m.toggleRecording()
-	case key.Matches(k, g.Ping):
-		return func() tea.Msg { return sendMsg{op: session.OpPing, payload: []byte("wscope")} }
-	case key.Matches(k, g.Close):
-		m.focus = focusSend
-		m.send.SetValue("/close 1000 ")
-		return m.send.Focus()
-	case m.focus == focusLog && k.String() == "enter":
-		m.focus = focusRight
-	default:
-		if m.focus == focusRight {
-			switch m.right {
-			case tabDetail:
-				return m.detail.Update(k)
-			case tabReplay:
-				return m.replay.Update(k)
-			}
-			return m.hs.Update(k)
-		}
-		cmd := m.log.Update(k)
-		m.syncDetail()
-		return cmd
-	}
-	return nil
-}
-
-func (m *Model) onFilterKey(k tea.KeyPressMsg) tea.Cmd {
-	switch k.String() {
-	case "esc":
-		m.filter.Blur()
-		m.focus = focusLog
-		return nil
-	case "enter":
-		m.filter.Blur()
-		m.focus = focusLog
-		text := strings.TrimSpace(m.filter.Value())
-		if text == "" {
-			m.log.SetQuery(nil)
-			m.syncDetail()
-			return nil
-		}
-		q, err := parseQuery(text)
-		if err != nil {
-			m.setToast(err.Error(), true)
-			return nil
-		}
-		m.log.SetQuery(q)
-		m.syncDetail()
-		if _, n := m.log.MatchInfo(); n == 0 {
-			m.setToast("no frame matches "+text, true)
-		}
-		return nil
-	}
-	var cmd tea.Cmd
-	m.filter, cmd = m.filter.Update(k)
+	cmd := m.log.Update(k)
+	m.syncDetail()
 	return cmd
 }
 

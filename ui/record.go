@@ -9,7 +9,6 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/wscope/wscope/capture"
-	"github.com/wscope/wscope/session"
 )
 
 // recordStartedMsg carries a recorder created by the record key.
@@ -25,7 +24,8 @@ type recordStoppedMsg struct {
 }
 
 // toggleRecording starts a recording (file named from host and time) or
-// stops the one in progress. The file work happens in commands.
+// stops the one in progress. The file work happens in commands; the
+// record action's canRecord says when it cannot start.
 func (m *Model) toggleRecording() tea.Cmd {
 	if m.rec != nil {
 		rec := m.rec
@@ -34,10 +34,6 @@ func (m *Model) toggleRecording() tea.Cmd {
 			m.flow.SetRecorder(nil)
 		}
 		return func() tea.Msg { return recordStoppedMsg{path: rec.Path(), err: rec.Close()} }
-	}
-	if len(m.chain) == 0 || m.state != session.StateOpen {
-		m.setToast("connect first: a recording starts with an open connection", true)
-		return nil
 	}
 	hs := m.chain[len(m.chain)-1]
 	path := filepath.Join(m.opts.RecordDir, defaultRecordName(hs.URL, m.common.Now().Format("20060102-150405")))

@@ -17,7 +17,7 @@ import (
 const maxHistory = 500
 
 type sendKeys struct {
-	Send, Newline, Mode, Template, HistPrev, HistNext, Leave key.Binding
+	Send, Newline, Mode, HistPrev, HistNext key.Binding
 }
 
 func defaultSendKeys() sendKeys {
@@ -25,10 +25,8 @@ func defaultSendKeys() sendKeys {
 		Send:     bind([]string{"enter"}, "enter", "send"),
 		Newline:  bind([]string{"alt+enter", "ctrl+j"}, "alt+enter", "new line"),
 		Mode:     bind([]string{"ctrl+t"}, "ctrl+t", "mode: text/json/hex/base64"),
-		Template: bind([]string{"ctrl+e"}, "ctrl+e", "protocol template (cycles)"),
 		HistPrev: bind([]string{"up"}, "↑", "previous sent (on the first line)"),
 		HistNext: bind([]string{"down"}, "↓", "next sent (on the last line)"),
-		Leave:    bind([]string{"esc"}, "esc", "back to the log"),
 	}
 }
 
@@ -81,9 +79,9 @@ func newSendBox(c *Common) *sendBox {
 func (s *sendBox) KeyMap() KeyMap {
 	k := s.keys
 	return keyMapFunc{
-		short: func() []key.Binding { return []key.Binding{k.Send, k.Newline, k.Mode, k.HistPrev, k.Leave} },
+		short: func() []key.Binding { return []key.Binding{k.Send, k.Newline, k.Mode, k.HistPrev} },
 		full: func() [][]key.Binding {
-			return [][]key.Binding{{k.Send, k.Newline, k.Mode}, {k.HistPrev, k.HistNext, k.Leave}}
+			return [][]key.Binding{{k.Send, k.Newline, k.Mode}, {k.HistPrev, k.HistNext}}
 		},
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -181,25 +180,6 @@ func shortDur(d time.Duration) string {
 	return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
 }
 
-// focusedKeyMap is the key map of whatever has the keyboard.
-func (m *Model) focusedKeyMap() KeyMap {
-	switch m.focus {
-	case focusForm:
-		return m.form.KeyMap()
-	case focusSend:
-		return m.send.KeyMap()
-	case focusRight:
-		switch m.right {
-		case tabDetail:
-			return m.detail.KeyMap()
-		case tabReplay:
-			return m.replay.KeyMap()
-		}
-		return m.hs.KeyMap()
-	}
-	return m.log.KeyMap()
-}
-
 // helpLine is the footer: a toast, the filter input, or short help.
 func (m *Model) helpLine() string {
 	st := &m.common.Styles
@@ -213,26 +193,7 @@ func (m *Model) helpLine() string {
 		}
 		return style.Render(ansi.Truncate(m.toast, m.width, "…"))
 	}
-	g := m.keys
-	bindings := m.focusedKeyMap().ShortHelp()
-	if m.focus != focusSend && m.focus != focusForm {
-		bindings = append(bindings, g.Filter, g.Handshake, g.Compose, g.Help, g.Quit)
-	}
-	return m.help.ShortHelpView(bindings)
-}
-
-// fullHelp is the overlay: the focused pane's keys, then the global ones.
-func (m *Model) fullHelp() string {
-	g := m.keys
-	st := &m.common.Styles
-	global := [][]key.Binding{
-		{g.Focus, g.Filter, g.ClearFilter, g.Handshake, g.Compose},
-		{g.Ping, g.Close, g.Reconnect, g.Copy, g.CopyHandshake},
-		{g.CopyCommand, g.Record, g.Replay, g.Theme, g.Help, g.Quit},
-	}
-	return st.PaneTitle.Render("this pane") + "\n" + m.help.FullHelpView(m.focusedKeyMap().FullHelp()) + "\n\n" +
-		st.PaneTitle.Render("everywhere") + "\n" + m.help.FullHelpView(global) + "\n\n" + st.Muted.Render(
-		"send box commands: /ping [text]  /pong [text]  /close CODE REASON  /mode text|json|hex|base64  // sends a literal /")
+	return m.shortHelp()
 }
 
 // box draws a rounded border of w×h cells around content, with title in
