@@ -1,8 +1,11 @@
-// Package realproxy starts real proxies from the machine's packages —
-// nginx, HAProxy, squid and microsocks — on 127.0.0.1 for tests, each with
-// its own configuration in a temporary directory, and stops them when the
-// test ends. A test on a machine without the package is skipped with a
-// message naming the Debian package to install.
+// Package realproxy starts real proxies from the machine's packages on
+// 127.0.0.1 for tests — reverse proxies (nginx, HAProxy, Apache, Caddy,
+// lighttpd, varnish, h2o) and forward proxies (squid, tinyproxy, privoxy,
+// dante, microsocks) — each with its own configuration in a temporary
+// directory and in its own process group, killed when the test ends.
+//
+// A missing binary skips the test with the Debian package to install, or
+// fails it when CI is set (CI installs every package, see .ci/run).
 package realproxy
 
 import (
@@ -13,6 +16,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"text/template"
@@ -21,30 +25,77 @@ import (
 
 // Proxy is a running proxy process.
 type Proxy struct {
-	Addr string // 127.0.0.1:port it listens on
-	Dir  string // its working directory (config, logs)
-	cmd  *exec.Cmd
-	out  *bytes.Buffer
+	Addr   string // 127.0.0.1:port it listens on
+	Dir    string // its working directory (config, logs)
+	Admin  string // 127.0.0.1:port of its admin API (Caddy), else ""
+	cmd    *exec.Cmd
+	params Params
+	out    *syncBuffer
 }
 
-// Params fill a configuration template: {{.Port}}, {{.Dir}}, and
-// whatever the test adds in Extra ({{.Extra.upstream}}).
+// Params fill a configuration template: {{.Port}}, {{.Dir}}, {{.AdminPort}}
+// (a second free port, for Caddy's admin API) and whatever the test adds in
+// Extra ({{.Extra.upstream}}).
 type Params struct {
-	Port  int
-	Dir   string
-	Extra map[string]string
+	Port      int
+	AdminPort int
+	Dir       string
+	Extra     map[string]string
 }
 
-// need skips the test when binary is not installed.
-func need(t *testing.T, binary, pkg string) string {
+// InCI reports whether the tests run in CI (CI=true, as .ci/run and most
+// CI services set it), where every package is installed and a missing one
+// is a failure, not a skip.
+func InCI() bool {
+	v := os.Getenv("CI")
+	return v != "" && v != "0" && v != "false"
+}
+
+// Need returns the path of binary, looked up in PATH, /usr/sbin and
+// /usr/bin. When it is missing the test is skipped naming the Debian
+// package, or fails in CI.
+func Need(t testing.TB, binary, pkg string) string {
 	t.Helper()
 	for _, dir := range []string{"", "/usr/sbin/", "/usr/bin/"} {
 		if p, err := exec.LookPath(dir + binary); err == nil {
 			return p
 		}
 	}
-	t.Skipf("%s is not installed (Debian package: %s); .ci/run installs it", binary, pkg)
+	Missing(t, fmt.Sprintf("%s is not installed (Debian package: %s)", binary, pkg))
 	return ""
+}
+
+// Missing skips the test with why (outside CI) or fails it (in CI).
+func Missing(t testing.TB, why string) {
+	t.Helper()
+	if InCI() {
+		t.Fatalf("%s; CI must install it (.ci/run)", why)
+	}
+	t.Skipf("%s; .ci/run installs it", why)
+}
+
+func need(t *testing.T, binary, pkg string) string {
+	t.Helper()
+	return Need(t, binary, pkg)
+}
+
+// syncBuffer is a bytes.Buffer safe for a process's output and a test
+// reading it at the same time.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 // FreePort returns a free TCP port on 127.0.0.1.
@@ -79,9 +130,32 @@ func render(t *testing.T, tmpl string, p Params, name string) string {
 // start runs the command and waits until it listens on port.
 func start(t *testing.T, dir string, port int, name string, args ...string) *Proxy {
 	t.Helper()
-	p := &Proxy{Addr: fmt.Sprintf("127.0.0.1:%d", port), Dir: dir, out: &bytes.Buffer{}}
+	return Start(t, Command{Dir: dir, Port: port, Name: name, Args: args})
+}
+
+// Command is a process for Start.
+type Command struct {
+	Dir  string   // working directory
+	Port int      // it is ready when 127.0.0.1:Port accepts connections
+	Env  []string // added to the test's environment
+	Name string   // the binary
+	Args []string
+	// Ready, when set, also waits for this text in the output.
+	Ready string
+}
+
+// Start runs c in its own process group, waits (up to 30 s, the machine
+// may be loaded) until it listens on 127.0.0.1:c.Port, and kills the group
+// when the test ends. It fails the test when the process exits first.
+func Start(t testing.TB, c Command) *Proxy {
+	t.Helper()
+	dir, port, name, args := c.Dir, c.Port, c.Name, c.Args
+	p := &Proxy{Addr: fmt.Sprintf("127.0.0.1:%d", port), Dir: dir, out: &syncBuffer{}}
 	p.cmd = exec.Command(name, args...)
 	p.cmd.Dir = dir
+	if len(c.Env) > 0 {
+		p.cmd.Env = append(os.Environ(), c.Env...)
+	}
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
 	// Its own process group, so the workers (nginx) and helpers (squid)
 	// die with it.
@@ -98,16 +172,18 @@ func start(t *testing.T, dir string, port int, name string, args ...string) *Pro
 		case <-time.After(5 * time.Second):
 		}
 	})
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		select {
 		case err := <-exited:
 			t.Fatalf("%s exited at start: %v\n%s", filepath.Base(name), err, p.out)
 		default:
 		}
-		if c, err := net.DialTimeout("tcp", p.Addr, 200*time.Millisecond); err == nil {
-			c.Close()
-			return p
+		if conn, err := net.DialTimeout("tcp", p.Addr, 200*time.Millisecond); err == nil {
+			conn.Close()
+			if c.Ready == "" || strings.Contains(p.out.String(), c.Ready) {
+				return p
+			}
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -161,7 +237,7 @@ func Microsocks(t *testing.T, user, pass string) *Proxy {
 	return start(t, t.TempDir(), port, bin, args...)
 }
 
-// Lines returns a file of the proxy's directory, for failure messages.
+// File returns a file of the proxy's directory, for failure messages.
 func (p *Proxy) File(name string) string {
 	data, _ := os.ReadFile(filepath.Join(p.Dir, name))
 	return strings.TrimSpace(string(data))

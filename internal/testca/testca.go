@@ -33,8 +33,30 @@ type CA struct {
 }
 
 // New generates a root CA named commonName, valid from an hour ago for
-// ten years.
+// ten years. It signs leaves only (path length 0).
 func New(commonName string) (*CA, error) {
+	return newAuthority(commonName, nil, nil, 0)
+}
+
+// NewChain generates a root CA and an intermediate CA it signed, the shape
+// of every public CA: leaves come from the intermediate, and a server must
+// send the intermediate with its leaf (Leaf puts both in the chain) for a
+// client that trusts only the root to verify it.
+func NewChain(rootName, intermediateName string) (root, intermediate *CA, err error) {
+	root, err = newAuthority(rootName, nil, nil, 1)
+	if err != nil {
+		return nil, nil, err
+	}
+	intermediate, err = newAuthority(intermediateName, root.Cert, root.Key, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	return root, intermediate, nil
+}
+
+// newAuthority makes a CA certificate allowing maxPathLen CAs below it; with a nil
+// parent it is a self-signed root.
+func newAuthority(commonName string, parent *x509.Certificate, parentKey crypto.Signer, maxPathLen int) (*CA, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return nil, fmt.Errorf("testca: generate key: %w", err)
@@ -52,10 +74,16 @@ func New(commonName string) (*CA, error) {
 		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign | x509.KeyUsageDigitalSignature,
 		BasicConstraintsValid: true,
 		IsCA:                  true,
-		MaxPathLen:            0,
-		MaxPathLenZero:        true,
+		MaxPathLen:            maxPathLen,
+		MaxPathLenZero:        maxPathLen == 0,
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+	signer := crypto.Signer(key)
+	if parent == nil {
+		parent = tmpl
+	} else {
+		signer = parentKey
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, key.Public(), signer)
 	if err != nil {
 		return nil, fmt.Errorf("testca: create CA certificate: %w", err)
 	}

@@ -284,3 +284,25 @@ func pemKey(t *testing.T, c tls.Certificate) []byte {
 func pemBlock(typ string, der []byte) []byte {
 	return pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der})
 }
+
+func TestNewChainNeedsTheIntermediate(t *testing.T) {
+	root, inter, err := NewChain("root", "intermediate")
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf, err := inter.Leaf("server", []string{"127.0.0.1"}, time.Time{}, time.Time{}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(leaf.Certificate) != 2 {
+		t.Fatalf("chain has %d certificates, want leaf and intermediate", len(leaf.Certificate))
+	}
+	full := x509.NewCertPool()
+	full.AddCert(inter.Cert)
+	if _, err := leaf.Leaf.Verify(x509.VerifyOptions{Roots: root.Pool(), Intermediates: full}); err != nil {
+		t.Fatalf("full chain: %v", err)
+	}
+	if _, err := leaf.Leaf.Verify(x509.VerifyOptions{Roots: root.Pool()}); err == nil {
+		t.Fatal("the leaf verified without its intermediate")
+	}
+}
