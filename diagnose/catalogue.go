@@ -99,22 +99,27 @@ type ResponderSpec struct {
 
 // FixData fills a fix template.
 type FixData struct {
-	Seconds  int    // the measured idle time, whole seconds
-	Suggest  string // a safer value for an idle setting, e.g. "3600s"
-	Path     string // the request path, e.g. "/cable"
-	Host     string // the URL's host name
-	Port     string // the URL's port (default filled in)
-	Target   string // host:port asked of a forward proxy
-	Origin   string // the Origin the page has (scheme://host[:port])
-	Missing  string // what was missing (a header name, an issuer)
-	Backend  string // the backend's address when known, else a placeholder
-	Protocol string // the subprotocol offered, e.g. "graphql-transport-ws"
+	Seconds int    // the measured idle time, whole seconds
+	Suggest string // a safer value for an idle setting, e.g. "3600s"
+	Path    string // the request path, e.g. "/cable"
+	Host    string // the URL's host name
+	Port    string // the URL's port (default filled in)
+	Target  string // host:port asked of a forward proxy
+	// TargetPort is the port asked of a forward proxy.
+	TargetPort string
+	// SettingSeconds is the idle setting the measured cut implies (the
+	// measured time less the responder's slack: lighttpd cuts at N+1 s).
+	SettingSeconds int
+	Origin         string // the Origin the page has (scheme://host[:port])
+	Missing        string // what was missing (a header name, an issuer)
+	Backend        string // the backend's host:port when known, else APP_HOST:APP_PORT
+	Protocol       string // the subprotocol offered, e.g. "graphql-transport-ws"
 }
 
 // sampleData fills templates for Explain and the catalogue test.
-var sampleData = FixData{Seconds: 60, Suggest: "3600s", Path: "/ws", Host: "app.example.com", Port: "443",
-	Target: "app.example.com:8443", Origin: "https://app.example.com", Missing: "Upgrade",
-	Backend: "127.0.0.1:3000", Protocol: "graphql-transport-ws"}
+var sampleData = FixData{Seconds: 60, SettingSeconds: 60, Suggest: "3600s", Path: "/ws", Host: "app.example.com", Port: "443",
+	Target: "app.example.com:8443", TargetPort: "8443", Origin: "https://app.example.com", Missing: "Upgrade",
+	Backend: "APP_HOST:APP_PORT", Protocol: "graphql-transport-ws"}
 
 // Catalogue is the parsed catalogue. It is immutable once loaded.
 type Catalogue struct {
