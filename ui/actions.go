@@ -115,6 +115,8 @@ func rootActions() []action {
 			more: "a separator marks it"},
 		{scope: scopeGlobal, keys: []string{"y"}, helpKey: "y", desc: "copy payload", handler: copyPayload, unavailable: frameSelected},
 		{scope: scopeGlobal, keys: []string{"Y"}, helpKey: "Y", desc: "copy handshake", handler: copyHandshake, unavailable: haveHandshake},
+		{scope: scopeGlobal, keys: []string{"x"}, helpKey: "x", desc: "copy the fix of the top finding", handler: copyFix, unavailable: haveFinding,
+			more: "exactly as written: config lines are never wrapped"},
 		{scope: scopeGlobal, keys: []string{"C"}, helpKey: "C", desc: "copy as websocat/wscat/curl", handler: copyCommand,
 			more: "press again for the next tool"},
 		{scope: scopeGlobal, keys: []string{"R"}, helpKey: "R", desc: "start/stop recording", handler: (*Model).toggleRecording, unavailable: canRecord,
@@ -407,6 +409,18 @@ func frameSelected(m *Model) string {
 func copyPayload(m *Model) tea.Cmd {
 	f, _, _ := m.log.Selected()
 	return copyCmd("payload", string(f.Payload))
+}
+
+func haveFinding(m *Model) string {
+	if _, ok := m.findings.Top(); !ok {
+		return "no warning or error finding to copy"
+	}
+	return ""
+}
+
+func copyFix(m *Model) tea.Cmd {
+	f, _ := m.findings.Top()
+	return copyCmd("the fix for "+f.ID, f.Fix)
 }
 
 func haveHandshake(m *Model) string {

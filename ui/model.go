@@ -87,13 +87,16 @@ type Model struct {
 	log     *frameLog
 	detail  *detailPane
 	hs      *handshakePane
-	replay  *textPane
-	send    *sendBox
-	form    *connectForm
-	filter  textinput.Model
-	focus   focusArea
-	right   rightTab
-	showHlp bool
+	// findings is the box at the top of the right pane: the most severe
+	// finding's title, evidence and fix, without scrolling.
+	findings *findingsPane
+	replay   *textPane
+	send     *sendBox
+	form     *connectForm
+	filter   textinput.Model
+	focus    focusArea
+	right    rightTab
+	showHlp  bool
 
 	width, height int
 
@@ -137,6 +140,7 @@ func New(opts Options) *Model {
 	m.log.SetLimit(opts.MaxFrames)
 	m.detail = newDetailPane(m.common)
 	m.hs = newHandshakePane(m.common)
+	m.findings = newFindingsPane(m.common)
 	m.replay = newTextPane()
 	m.send = newSendBox(m.common)
 	m.form = newConnectForm(m.common, opts.Config)
@@ -220,6 +224,7 @@ func (m *Model) connect() tea.Cmd {
 	m.state = session.StateConnecting
 	m.chain, m.dialErr, m.closed = nil, nil, nil
 	m.hs.Set(nil, nil, nil)
+	m.setFindings(nil)
 	cfg := m.cfg
 	old := m.flow
 	m.conn, m.flow = nil, nil
@@ -407,7 +412,8 @@ func (m *Model) onDialed(msg dialedMsg) tea.Cmd {
 		se.Msg = termsafe.Line(se.Msg)
 		m.dialErr = &se
 		m.state = session.StateClosed
-		m.hs.Set(fl.Chain, &se, fl.Findings(now))
+		m.hs.Set(fl.Chain, &se, nil)
+		m.setFindings(fl.Findings(now))
 		m.right = tabHandshake
 		m.log.AddNote("✗ "+se.Msg, now)
 		if se.Class == session.ClassUsage {
@@ -428,7 +434,8 @@ func (m *Model) onDialed(msg dialedMsg) tea.Cmd {
 	}
 	m.everOpen = true
 	m.stats = stats{openedAt: now, rateAt: now}
-	m.hs.Set(fl.Chain, nil, fl.Findings(now))
+	m.hs.Set(fl.Chain, nil, nil)
+	m.setFindings(fl.Findings(now))
 	m.persist.Recent = addRecent(m.persist.Recent, m.cfg.URL)
 	m.form.SetRecent(m.persist.Recent)
 	return tea.Batch(msg.feed.next(), m.tick(), saveStateCmd(m.opts.StateDir, m.persist))
@@ -516,7 +523,7 @@ func (m *Model) onState(sc *session.StateChange) {
 	}
 	m.log.AddNote("closed: "+sc.Detail, sc.Time)
 	if m.flow != nil {
-		m.hs.SetFindings(m.flow.Findings(sc.Time))
+		m.setFindings(m.flow.Findings(sc.Time))
 	}
 }
 
@@ -583,7 +590,7 @@ func (m *Model) quit() tea.Cmd {
 }
 
 func (m *Model) onClick(mouse tea.Mouse) {
-	top := 1 // status bar
+	top := 1 + m.findingsHeight() // status bar and the findings box
 	if mouse.X < m.leftWidth() && mouse.Y > top && mouse.Y < top+m.mainHeight()-1 {
 		m.focus = focusLog
 		m.log.Click(mouse.Y - top - 1)

@@ -18,7 +18,7 @@ func (m *Model) refreshProtocolFindings() {
 	if m.flow == nil {
 		return
 	}
-	m.hs.SetFindings(m.flow.Findings(m.common.Now()))
+	m.setFindings(m.flow.Findings(m.common.Now()))
 }
 
 // nextTemplate fills the send box with the protocol's next template.

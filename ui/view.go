@@ -11,6 +11,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/wscope/wscope/session"
+	"github.com/wscope/wscope/diagnose"
 	"github.com/wscope/wscope/termsafe"
 	"github.com/wscope/wscope/themes"
 )
@@ -23,7 +24,27 @@ const (
 )
 
 func (m *Model) leftWidth() int  { return m.width * 11 / 20 }
-func (m *Model) mainHeight() int { return m.height - 1 - (sendBoxLines + 2) - 1 }
+func (m *Model) mainHeight() int {
+	return m.height - 1 - (sendBoxLines + 2) - 1 - m.findingsHeight()
+}
+
+// findingsHeight is how many lines the findings box takes above the panes
+// (full width, so config lines fit): none while there is no warning or
+// error, and at most what leaves the panes 8 lines.
+func (m *Model) findingsHeight() int {
+	room := m.height - 1 - (sendBoxLines + 2) - 1 - 8
+	return min(m.findings.Height(room), max(room, 0))
+}
+
+// setFindings shows fs in the findings box and the handshake pane.
+func (m *Model) setFindings(fs []diagnose.Finding) {
+	m.findings.Set(fs)
+	m.findings.SetWidth(m.width)
+	m.hs.SetFindings(fs)
+	if m.width > 0 {
+		m.layout()
+	}
+}
 
 // layout hands every pane its size.
 func (m *Model) layout() {
@@ -38,6 +59,7 @@ func (m *Model) layout() {
 	m.form.SetSize(m.width-4, m.height-4)
 	m.filter.SetWidth(m.width - 4)
 	m.help.SetWidth(m.width)
+	m.findings.SetWidth(m.width)
 }
 
 // View renders the whole screen.
@@ -86,6 +108,9 @@ func (m *Model) render() string {
 			right = box(st, m.hs.Title(), m.hs.View(), m.width-lw, m.mainHeight(), m.focus == focusRight)
 		}
 		main = lipgloss.JoinHorizontal(lipgloss.Top, left, right)
+		if m.findingsHeight() > 0 {
+			main = m.findings.View(m.findingsHeight()) + "\n" + main
+		}
 	}
 	sendTitle := "send · " + m.send.Mode().String() + " (ctrl+t)"
 	if e := m.send.Err(); e != "" {

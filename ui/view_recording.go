@@ -21,7 +21,8 @@ func (m *Model) loadRecording(rec *capture.Recording) {
 	fl := flow.FromRecording(rec, m.opts.Options)
 	m.flow = fl
 	m.chain = fl.Chain
-	m.hs.Set(m.chain, nil, fl.Findings(m.common.Now()))
+	m.hs.Set(m.chain, nil, nil)
+	m.setFindings(fl.Findings(m.common.Now()))
 	m.state = session.StateClosed
 	b := fl.Take()
 	m.stats.take(b.Stats)
