@@ -10,8 +10,8 @@ import (
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/wscope/wscope/session"
 	"github.com/wscope/wscope/diagnose"
+	"github.com/wscope/wscope/session"
 	"github.com/wscope/wscope/termsafe"
 	"github.com/wscope/wscope/themes"
 )
@@ -23,7 +23,7 @@ const (
 	minHeight    = 14
 )
 
-func (m *Model) leftWidth() int  { return m.width * 11 / 20 }
+func (m *Model) leftWidth() int { return m.width * 11 / 20 }
 func (m *Model) mainHeight() int {
 	return m.height - 1 - (sendBoxLines + 2) - 1 - m.findingsHeight()
 }
