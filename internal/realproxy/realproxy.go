@@ -109,6 +109,21 @@ func FreePort(t *testing.T) int {
 	return ln.Addr().(*net.TCPAddr).Port
 }
 
+// PublicDir is a temporary directory that a proxy's unprivileged workers
+// can read (t.TempDir's parent is private to the user running the test):
+// varnish compiles its VCL as its own user, Apache's workers run as
+// www-data. It is removed when the test ends.
+func PublicDir(t testing.TB) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "wscope-proxy-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(dir, 0o755)
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	return dir
+}
+
 // render writes the template with params into dir/name.
 func render(t *testing.T, tmpl string, p Params, name string) string {
 	t.Helper()

@@ -18,9 +18,8 @@ import (
 func Apache(t *testing.T, tmpl string, extra map[string]string) *Proxy {
 	t.Helper()
 	bin := need(t, "apache2", "apache2")
-	p := Params{Port: FreePort(t), Dir: t.TempDir(), Extra: withDefault(extra, "modules", "/usr/lib/apache2/modules")}
-	// Its workers run as www-data (it refuses to serve as root).
-	os.Chmod(p.Dir, 0o777)
+	// Its workers run as www-data.
+	p := Params{Port: FreePort(t), Dir: PublicDir(t), Extra: withDefault(extra, "modules", "/usr/lib/apache2/modules")}
 	conf := render(t, tmpl, p, "httpd.conf")
 	return start(t, p.Dir, p.Port, bin, "-f", conf, "-DFOREGROUND")
 }
@@ -90,9 +89,8 @@ func Lighttpd(t *testing.T, tmpl string, extra map[string]string) *Proxy {
 func Varnish(t *testing.T, vcl string, extra map[string]string, params ...string) *Proxy {
 	t.Helper()
 	bin := need(t, "varnishd", "varnish")
-	p := Params{Port: FreePort(t), Dir: t.TempDir(), Extra: extra}
-	// The worker process runs as varnish's own users.
-	os.Chmod(p.Dir, 0o755)
+	// varnishd compiles the VCL as its own user.
+	p := Params{Port: FreePort(t), Dir: PublicDir(t), Extra: extra}
 	conf := render(t, vcl, p, "default.vcl")
 	args := []string{"-F", "-a", fmt.Sprintf("127.0.0.1:%d", p.Port), "-f", conf,
 		"-n", filepath.Join(p.Dir, "n"), "-T", "none", "-s", "malloc,16m"}
