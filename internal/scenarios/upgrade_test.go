@@ -24,15 +24,23 @@ type brokenProxy struct {
 }
 
 var brokenProxies = []brokenProxy{
-	{"nginx", func(t *testing.T, up string) *realproxy.Proxy { return nginx(t, up, map[string]string{"upgrade": "no"}) },
+	{"nginx", func(t *testing.T, up string) *realproxy.Proxy {
+		return nginx(t, up, map[string]string{"upgrade": "no"})
+	},
 		[]string{"proxy_http_version 1.1", "proxy_set_header Upgrade $http_upgrade"}},
-	{"apache", func(t *testing.T, up string) *realproxy.Proxy { return apache(t, up, map[string]string{"upgrade": "no"}) },
+	{"apache", func(t *testing.T, up string) *realproxy.Proxy {
+		return apache(t, up, map[string]string{"upgrade": "no"})
+	},
 		[]string{"upgrade=websocket"}},
-	{"lighttpd", func(t *testing.T, up string) *realproxy.Proxy { return lighttpd(t, up, map[string]string{"upgrade": "no"}) },
+	{"lighttpd", func(t *testing.T, up string) *realproxy.Proxy {
+		return lighttpd(t, up, map[string]string{"upgrade": "no"})
+	},
 		[]string{"proxy.header", "upgrade"}},
 	{"varnish", func(t *testing.T, up string) *realproxy.Proxy { return varnish(t, up, map[string]string{"pipe": "no"}) },
 		[]string{"pipe"}},
-	{"h2o", func(t *testing.T, up string) *realproxy.Proxy { return h2o(t, up, map[string]string{"websocket": "no"}) },
+	{"h2o", func(t *testing.T, up string) *realproxy.Proxy {
+		return h2o(t, up, map[string]string{"websocket": "no"})
+	},
 		[]string{"proxy.websocket: ON"}},
 }
 
