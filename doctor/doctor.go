@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/wscope/wscope/capture"
-	"github.com/wscope/wscope/diagnose"
 	"github.com/wscope/wscope/probe"
 	"github.com/wscope/wscope/protocol"
 	"github.com/wscope/wscope/session"
@@ -39,16 +38,15 @@ const (
 
 // Probe names, as they appear in reports.
 const (
-	ProbeBrowser      = "browser"        // the upgrade as a browser sends it: Origin, permessage-deflate
-	ProbeNoOrigin     = "no-origin"      // the same without Origin
-	ProbeOriginScheme = "origin-http"    // the same with the page's https origin as http (only for an https origin)
-	ProbeNoCompress   = "no-compress"    // the same without compression
-	ProbePlainGet     = "plain-get"      // an ordinary GET of the same path
-	ProbeDirect       = "direct"         // the browser's request straight to the app (--direct)
-	ProbeDirectGet    = "direct-get"     // the plain GET straight to the app (--direct)
-	ProbeIdle         = "idle"           // silent for --idle
-	ProbeProtocol     = "protocol"       // the application protocol's first exchange (read from the browser probe)
-	nameDirectPlainWS = "direct (ws://)" // shown when --direct fell back from TLS to plain ws://
+	ProbeBrowser      = "browser"     // the upgrade as a browser sends it: Origin, permessage-deflate
+	ProbeNoOrigin     = "no-origin"   // the same without Origin
+	ProbeOriginScheme = "origin-http" // the same with the page's https origin as http (only for an https origin)
+	ProbeNoCompress   = "no-compress" // the same without compression
+	ProbePlainGet     = "plain-get"   // an ordinary GET of the same path
+	ProbeDirect       = "direct"      // the browser's request straight to the app (--direct)
+	ProbeDirectGet    = "direct-get"  // the plain GET straight to the app (--direct)
+	ProbeIdle         = "idle"        // silent for --idle
+	ProbeProtocol     = "protocol"    // the application protocol's first exchange (read from the browser probe)
 )
 
 // Options say what to examine and how.
@@ -160,10 +158,3 @@ func usageReport(opts Options, err error) *Report {
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-
-func nonNil(fs []diagnose.Finding) []diagnose.Finding {
-	if fs == nil {
-		return []diagnose.Finding{}
-	}
-	return fs
-}

@@ -47,13 +47,22 @@ func (a *analyzer) originSchemeFinding(origin string, br *probe.Report) diagnose
 		Detail: fmt.Sprintf("With Origin: %s the server answered %s; with Origin: %s it upgraded. "+
 			"The app compares the Origin with the scheme it sees, and the TLS-terminating proxy does not tell it "+
 			"that the request came over https (X-Forwarded-Proto).", origin, answerOf(br), httpOrigin),
-		Fix: a.fix("origin-rejected", "forwarded-proto", "Make the TLS-terminating proxy send X-Forwarded-Proto and the app trust it:\n"+
-			"    nginx:   proxy_set_header X-Forwarded-Proto $scheme;\n"+
-			"    HAProxy: http-request set-header X-Forwarded-Proto https if { ssl_fc }\n"+
-			"    Apache:  RequestHeader set X-Forwarded-Proto \"https\"\n"+
-			"    Caddy, Traefik: they set it; check that the app trusts the proxy's address") +
-			"\nRails: config.assume_ssl = true (7.1+), or list the origin:\n" +
-			"    config.action_cable.allowed_request_origins = [\"" + origin + "\"]"}
+		Fix: a.forwardedProtoFix(origin)}
+}
+
+// forwardedProtoFix: the proxy on the path's own lines when it has them,
+// else the usual proxies' and the app's.
+func (a *analyzer) forwardedProtoFix(origin string) string {
+	list := "    config.action_cable.allowed_request_origins = [\"" + origin + "\"]"
+	if a.proxy != nil && a.proxy.HasFix("forwarded-proto") {
+		return a.fix("origin-rejected", "forwarded-proto", "") + "\nOr list the origin in the app (Rails):\n" + list
+	}
+	return "Make the TLS-terminating proxy send X-Forwarded-Proto and the app trust it:\n" +
+		"    nginx:   proxy_set_header X-Forwarded-Proto $scheme;\n" +
+		"    HAProxy: http-request set-header X-Forwarded-Proto https if { ssl_fc }\n" +
+		"    Apache:  RequestHeader set X-Forwarded-Proto \"https\"\n" +
+		"    Caddy, Traefik: they set it; check that the app trusts the proxy's address\n" +
+		"Rails: config.assume_ssl = true (7.1+), or list the origin:\n" + list
 }
 
 func (a *analyzer) originRequiredFinding(origin string, nr *probe.Report) diagnose.Finding {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/wscope/wscope/diagnose"
 	"github.com/wscope/wscope/internal/realproxy"
+	"github.com/wscope/wscope/internal/testca"
 )
 
 // These tests put a real nginx (Debian's nginx-light) on 127.0.0.1 in
@@ -19,11 +20,50 @@ import (
 
 func nginx(t *testing.T, upstream, upgrade, host, readTimeout string) *realproxy.Proxy {
 	t.Helper()
+	return nginxWith(t, map[string]string{"upstream": upstream, "upgrade": upgrade, "host": host, "read_timeout": readTimeout})
+}
+
+// nginxWith starts nginx with the template's settings; those not given
+// are off.
+func nginxWith(t *testing.T, extra map[string]string) *realproxy.Proxy {
+	t.Helper()
 	data, err := os.ReadFile(filepath.Join("testdata", "nginx.conf.tmpl"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return realproxy.Nginx(t, string(data), map[string]string{"upstream": upstream, "upgrade": upgrade, "host": host, "read_timeout": readTimeout})
+	for _, k := range []string{"upstream", "upgrade", "host", "read_timeout", "cert", "key", "xfp"} {
+		if _, ok := extra[k]; !ok {
+			extra[k] = ""
+		}
+	}
+	if extra["read_timeout"] == "" {
+		extra["read_timeout"] = "60s"
+	}
+	return realproxy.Nginx(t, string(data), extra)
+}
+
+// tlsFiles writes a CA, and a certificate for 127.0.0.1 it signed, into a
+// temporary directory: the CA file for --cacert, the pair for nginx.
+func tlsFiles(t *testing.T) (caFile, certFile, keyFile string) {
+	t.Helper()
+	ca, err := testca.New("wscope doctor test CA")
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf, err := ca.Leaf("127.0.0.1", []string{"127.0.0.1"}, time.Time{}, time.Time{}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	caFile, certFile, keyFile = filepath.Join(dir, "ca.pem"), filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	if err := ca.WriteCertPEM(caFile); err != nil {
+		t.Fatal(err)
+	}
+	if err := testca.WriteKeyPair(leaf, certFile, keyFile); err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(keyFile, 0o644) // nginx's workers read it
+	return caFile, certFile, keyFile
 }
 
 func addr(s *httptest.Server) string { return strings.TrimPrefix(s.URL, "http://") }
@@ -163,5 +203,50 @@ func TestNginxIdleTimeout(t *testing.T) {
 	}
 	if c := check(r, ProbeBrowser); c == nil || !c.Passed {
 		t.Fatalf("browser %+v", c)
+	}
+}
+
+// The Chatwoot case (rails#31524, octobox#1369): nginx terminates TLS in
+// front of ActionCable and does not send X-Forwarded-Proto. Rails sees
+// http, so the https page's Origin fails its check with 404 "Page not
+// found" — the same answer as a dropped Upgrade. The doctor tries the
+// http origin too, and the contrast names the cause and nginx's fix; the
+// app itself, reached directly over plain ws:// (--direct without a
+// scheme falls back from TLS), refuses the same way.
+func TestNginxTLSWithoutForwardedProto(t *testing.T) {
+	app := cableApp(t)
+	caFile, cert, key := tlsFiles(t)
+	px := nginxWith(t, map[string]string{"upstream": addr(app), "upgrade": "map", "host": "keep", "cert": cert, "key": key})
+	url := "wss://" + px.Addr + "/cable"
+	r := run(t, url, func(o *Options) {
+		o.Session.CACertFile = caFile
+		o.Direct = addr(app)
+	})
+	if r.ExitCode != 1 || len(r.Causes) == 0 || r.Origin != "https://"+px.Addr {
+		t.Fatalf("exit %d origin %s causes %s\n%s", r.ExitCode, r.Origin, causeIDs(r), dump(r))
+	}
+	top := r.Causes[0]
+	if top.ID != "origin-rejected" || !top.Decisive || !slices.Contains(top.SeenBy, ProbeOriginScheme) ||
+		!slices.Contains(top.SeenBy, ProbeDirect) || top.Responder.Role != diagnose.RoleApp {
+		t.Fatalf("top %+v\n%s", top, dump(r))
+	}
+	if !strings.Contains(top.Fix, "proxy_set_header X-Forwarded-Proto $scheme") {
+		t.Fatalf("not nginx's X-Forwarded-Proto fix:\n%s", top.Fix)
+	}
+	if c := check(r, ProbeDirect); c == nil || !strings.Contains(c.Result, "plain ws://") {
+		t.Fatalf("direct did not fall back to plain ws://: %+v", c)
+	}
+	if slices.ContainsFunc(r.Causes, func(c Cause) bool { return c.ID == "upgrade-rejected" }) {
+		t.Fatalf("the dropped-Upgrade reading survived: %s", causeIDs(r))
+	}
+
+	// With X-Forwarded-Proto the same page connects and ActionCable says welcome.
+	good := nginxWith(t, map[string]string{"upstream": addr(app), "upgrade": "map", "host": "keep", "cert": cert, "key": key, "xfp": "yes"})
+	r = run(t, "wss://"+good.Addr+"/cable", func(o *Options) { o.Session.CACertFile = caFile })
+	if !r.Healthy || r.ExitCode != 0 {
+		t.Fatalf("with X-Forwarded-Proto: %s\n%s", causeIDs(r), dump(r))
+	}
+	if c := check(r, ProbeProtocol); c == nil || !c.Passed {
+		t.Fatalf("protocol %+v", c)
 	}
 }
