@@ -137,6 +137,9 @@ type expect struct {
 	FixHas, FixAny, FixLacks []string
 	// Severity, when set, is the finding's severity.
 	Severity diagnose.Severity
+	// Shows: the evidence (Detail and the Evidence clues) contains each of
+	// these, as received (case-sensitive).
+	Shows []string
 }
 
 // proxyNames are how a fix text names each proxy (lower case).
@@ -228,6 +231,15 @@ func check(t *testing.T, r *probe.Report, e expect) diagnose.Finding {
 		problems = append(problems, fmt.Sprintf("responder %q, want one of %q", who, e.Responder))
 	case slices.Contains(e.NotResponder, who):
 		problems = append(problems, fmt.Sprintf("responder %q is blamed", who))
+	}
+	evidence := f.Detail
+	for _, c := range f.Evidence {
+		evidence += "\n" + c.Text
+	}
+	for _, s := range e.Shows {
+		if !strings.Contains(evidence, s) {
+			problems = append(problems, fmt.Sprintf("the evidence does not show %q", s))
+		}
 	}
 	if e.Role != "" && f.Responder.Role != e.Role {
 		problems = append(problems, fmt.Sprintf("responder role %q, want %q", f.Responder.Role, e.Role))
