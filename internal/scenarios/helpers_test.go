@@ -346,3 +346,5 @@ func statesMeasured(t *testing.T, r *probe.Report, f diagnose.Finding, measured 
 	}
 	t.Errorf("%s: no duration within ±10%% of the measured %s in %q / %q\n%s", f.ID, measured, f.Title, f.Detail, describe(r))
 }
+
+func itoa(n int) string { return strconv.Itoa(n) }
