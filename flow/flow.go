@@ -88,6 +88,10 @@ type Flow struct {
 	collector *diagnose.Collector
 	rec       atomic.Pointer[capture.Recorder]
 	recErr    error
+	consume   func(*Event) // DialInline's consumer; nil: events are queued for Take
+	// cur and curSession hold the event being observed (see observe).
+	cur        Event
+	curSession session.Event
 
 	mu      sync.Mutex
 	pending []Event
@@ -102,12 +106,28 @@ type Flow struct {
 // pipeline. It never returns nil: a failed dial is a Flow with Err set,
 // its handshake chain and its findings, already ended.
 func Dial(ctx context.Context, url string, cfg session.Config, opts Options) *Flow {
+	return dial(ctx, url, cfg, opts, nil)
+}
+
+// DialInline is Dial for a consumer that keeps up with the network (probe,
+// replay): consume runs on the drain goroutine, right after the other
+// observers, once per event, and nothing is queued — the consumer is one
+// more addon, so a firehose costs no extra hand-off and no batch memory.
+// Ready and Take then only report the end (a Done batch with no events).
+// consume must not block for long (the connection waits on it) and must
+// not keep the *Event: it is reused for the next event.
+func DialInline(ctx context.Context, url string, cfg session.Config, opts Options, consume func(*Event)) *Flow {
+	return dial(ctx, url, cfg, opts, consume)
+}
+
+func dial(ctx context.Context, url string, cfg session.Config, opts Options, consume func(*Event)) *Flow {
 	cfg.URL = url
 	if opts.Script.Idle > 0 {
 		cfg.PingInterval = 0 // the idle check sends nothing at all
 	}
 	conn, chain, err := session.Dial(ctx, cfg)
 	f := newFlow(url, chain, err, cfg.Subprotocols, opts)
+	f.consume = consume
 	if err != nil {
 		f.Err = f.collector.Evidence().DialErr
 		f.end()
@@ -228,7 +248,12 @@ func (f *Flow) drain(events <-chan session.Event) {
 
 // observe runs every observer once on e and queues it for the consumer.
 func (f *Flow) observe(se session.Event) {
-	e := Event{Kind: se.Kind, Frame: Frame{Frame: se.Frame}, State: se.State, RTT: se.RTT}
+	// The event lives in the flow while the observers run (one goroutine
+	// observes): built on the stack it would escape, one allocation per
+	// frame on the hottest path.
+	e := &f.cur
+	*e = Event{Kind: se.Kind, Frame: Frame{Frame: se.Frame}, State: se.State, RTT: se.RTT}
+	f.curSession = se
 	if e.Kind == session.EventFrame {
 		if f.tracker != nil {
 			e.Frame.Label = f.tracker.Observe(&e.Frame.Frame).String()
@@ -245,14 +270,19 @@ func (f *Flow) observe(se session.Event) {
 			rec.State(e.State)
 		}
 	}
-	f.collector.Observe(&se)
+	f.collector.Observe(&f.curSession)
 	f.mu.Lock()
 	if e.Kind == session.EventFrame {
-		f.stats.count(&e)
+		f.stats.count(e)
 	} else if e.State.State == session.StateOpen {
 		f.stats.OpenedAt = e.State.Time
 	}
-	f.pending = append(f.pending, e)
+	if f.consume != nil {
+		f.mu.Unlock()
+		f.consume(e)
+		return
+	}
+	f.pending = append(f.pending, *e)
 	f.mu.Unlock()
 	f.poke()
 }

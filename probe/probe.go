@@ -5,6 +5,7 @@ package probe
 
 import (
 	"context"
+	"sync/atomic"
 	"time"
 
 	"github.com/wscope/wscope/flow"
@@ -39,8 +40,11 @@ func Run(ctx context.Context, opts Options) *Report {
 		opts.Session.CloseTimeout = time.Second
 	}
 	start := time.Now()
-	fl := flow.Dial(ctx, opts.Session.URL, opts.Session, opts.Options)
+	c := newCollector(opts)
+	fl := flow.DialInline(ctx, opts.Session.URL, opts.Session, opts.Options, c.event)
 	r := newReport(opts.Session.URL, fl.Chain)
+	c.r = r
+	c.start()
 	if fl.Err != nil {
 		r.setError(fl.Err)
 		r.Side = fl.Side(time.Now())
@@ -56,8 +60,6 @@ func Run(ctx context.Context, opts Options) *Report {
 		r.setError(&session.Error{Class: session.ClassUsage, Msg: err.Error(), Hint: "check the --record path and free disk space"})
 		return r
 	}
-	c := newCollector(r, opts)
-	go c.run(fl)
 	limit := opts.Wait
 	if opts.Idle > 0 {
 		limit = opts.Idle
@@ -77,7 +79,7 @@ func Run(ctx context.Context, opts Options) *Report {
 		idleSurvived = true
 		conn.Close(1000, "")
 	}
-	<-c.finished
+	<-fl.Drained()
 	if err := fl.Close(0); err != nil {
 		r.Warnings = append(r.Warnings, err.Error())
 	}
@@ -95,36 +97,32 @@ func Run(ctx context.Context, opts Options) *Report {
 	return r
 }
 
-// collector turns a flow's batches into the report.
+// collector turns a flow's events into the report; it runs inline on the
+// flow's drain goroutine (flow.DialInline).
 type collector struct {
 	r            *Report
 	opts         Options
 	received     int
 	countReached chan struct{}
-	finished     chan struct{}
 	openedAt     time.Time
+	ready        chan struct{} // closed once the report exists
+	started      atomic.Bool   // ready is closed (a cheaper check per event)
 }
 
-func newCollector(r *Report, opts Options) *collector {
-	return &collector{r: r, opts: opts, countReached: make(chan struct{}), finished: make(chan struct{})}
+func newCollector(opts Options) *collector {
+	return &collector{opts: opts, countReached: make(chan struct{}), ready: make(chan struct{})}
 }
 
-func (c *collector) run(fl *flow.Flow) {
-	defer close(c.finished)
-	for {
-		<-fl.Ready()
-		b := fl.Take()
-		for i := range b.Events {
-			c.event(&b.Events[i])
-		}
-		fl.Recycle(b)
-		if b.Done {
-			return
-		}
-	}
+// start lets events into the report (it is created after the dial).
+func (c *collector) start() {
+	close(c.ready)
+	c.started.Store(true)
 }
 
 func (c *collector) event(e *flow.Event) {
+	if !c.started.Load() {
+		<-c.ready
+	}
 	switch e.Kind {
 	case session.EventState:
 		switch e.State.State {
