@@ -119,7 +119,12 @@ func (a *analyzer) contrasts(br *probe.Report) {
 		c := a.decisive(a.compressionFinding(br, ws[ProbeNoCompress]), ProbeBrowser, ProbeNoCompress)
 		a.sameRefusal(c, br, ProbeNoOrigin, ProbeOriginScheme, ProbeIdle)
 	case br.Upgraded && brokenAfterUpgrade(br) && upgraded(ws[ProbeNoCompress]) && !brokenAfterUpgrade(ws[ProbeNoCompress]):
-		a.decisive(a.compressionFinding(br, ws[ProbeNoCompress]), ProbeBrowser, ProbeNoCompress)
+		c := a.decisive(a.compressionFinding(br, ws[ProbeNoCompress]), ProbeBrowser, ProbeNoCompress)
+		for _, n := range []string{ProbeNoOrigin, ProbeOriginScheme, ProbeIdle} { // they offered compression too
+			if brokenAfterUpgrade(ws[n]) {
+				a.support(c, n, ev(n))
+			}
+		}
 	case br.Upgraded && refusedAnswer(ws[ProbeNoOrigin]):
 		f := a.originRequiredFinding(a.b.origin, ws[ProbeNoOrigin])
 		c := a.add(f, ProbeNoOrigin, ev(ProbeNoOrigin))

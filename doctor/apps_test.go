@@ -1,6 +1,7 @@
 package doctor
 
 import (
+	"bufio"
 	"fmt"
 	"net"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/wscope/wscope/internal/wstest"
 	"github.com/wscope/wscope/serve"
 )
 
@@ -200,4 +202,45 @@ func upgradeHoldingApp(t *testing.T) *httptest.Server {
 	}))
 	t.Cleanup(held.closeAll)
 	return s
+}
+
+// manglingDeflateApp is what a proxy that mangles permessage-deflate looks
+// like from the client (ws#1238, vertx-http-proxy#41): when compression is
+// offered the 101 accepts it, and the first message is a compressed frame
+// that does not inflate; without an offer the message arrives intact.
+func manglingDeflateApp(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				req, err := http.ReadRequest(bufio.NewReader(c))
+				if err != nil {
+					return
+				}
+				key := req.Header.Get("Sec-WebSocket-Key")
+				if strings.Contains(req.Header.Get("Sec-WebSocket-Extensions"), "permessage-deflate") {
+					c.Write([]byte(wstest.Upgrade101(key, "Sec-WebSocket-Extensions: permessage-deflate")))
+					c.Write([]byte{0xc1, 0x03, 0xff, 0xff, 0xff}) // FIN|RSV1 text: a reserved deflate block type
+					return
+				}
+				c.Write([]byte(wstest.Upgrade101(key)))
+				c.Write([]byte{0x81, 0x02, 'h', 'i'})
+				c.SetReadDeadline(time.Now().Add(5 * time.Second))
+				if _, err := c.Read(make([]byte, 64)); err == nil { // the client's close frame
+					c.Write([]byte{0x88, 0x02, 0x03, 0xe8}) // close 1000
+				}
+			}()
+		}
+	}()
+	return "ws://" + ln.Addr().String() + "/"
 }

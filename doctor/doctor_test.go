@@ -172,6 +172,28 @@ func TestCompressionOfferRefused(t *testing.T) {
 	}
 }
 
+// Upgraded with compression, then the first compressed frame does not
+// inflate; without compression the same message arrives: the compression
+// is the cause, not the framing in general.
+func TestCompressionBrokenAfterUpgrade(t *testing.T) {
+	r := run(t, manglingDeflateApp(t), nil)
+	if r.ExitCode != 1 || len(r.Causes) == 0 {
+		t.Fatalf("exit %d causes %s\n%s", r.ExitCode, causeIDs(r), dump(r))
+	}
+	top := r.Causes[0]
+	if top.ID != "extension-rejected" || !top.Decisive || !slices.Equal(top.SeenBy, []string{ProbeBrowser, ProbeNoCompress, ProbeNoOrigin}) ||
+		!strings.Contains(top.Detail, "then the connection broke") {
+		t.Fatalf("top %+v\n%s", top, dump(r))
+	}
+	if !slices.Contains(top.Explains, "protocol-error") || len(r.Causes) != 1 {
+		t.Errorf("protocol-error not folded: %s %+v", causeIDs(r), top)
+	}
+	// The plain GET got the server's 101 and did not wait on its body.
+	if r.ElapsedMS > 4000 {
+		t.Errorf("took %.0f ms", r.ElapsedMS)
+	}
+}
+
 func TestEngineIOOpenAndPing(t *testing.T) {
 	app := engineIOApp(t)
 	r := run(t, wsURL(app, "/socket.io/?EIO=4&transport=websocket"), nil)

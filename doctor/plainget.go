@@ -106,6 +106,9 @@ func plainGet(ctx context.Context, cfg session.Config, timeout time.Duration, re
 	res.Status = resp.StatusCode
 	res.StatusLine = resp.Proto + " " + resp.Status
 	res.Server = resp.Header.Get("Server")
+	if resp.StatusCode == http.StatusSwitchingProtocols {
+		return res // the body is the raw connection: nothing to read
+	}
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxGetBody))
 	if utf8.Valid(body) {
 		res.Body = string(body)
