@@ -48,6 +48,11 @@ func newDoctorCmd(env Env, runF func(*doctorOptions) error) *cobra.Command {
 			"  wscope doctor ws://127.0.0.1:8080/ws --idle 75s --json",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			for _, name := range []string{"no-origin", "compress"} {
+				if cmd.Flags().Changed(name) {
+					return usageErr("--%s does not apply to doctor: it tries with and without Origin and compression itself (--origin sets the page's origin, --compress-offer the offer)", name)
+				}
+			}
 			cfg, err := cf.config(args[0], env)
 			if err != nil {
 				return err

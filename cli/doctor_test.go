@@ -48,7 +48,8 @@ func TestDoctorFlagsFillTheOptions(t *testing.T) {
 	code, msg := parseWith(t, cmd, "doctor", "wss://chat.example.com/cable",
 		"--direct", "10.0.0.5:3000", "--idle", "75s", "--json", "--proxy", "http://127.0.0.1:3128",
 		"-H", "Authorization: Bearer abc", "--origin", "https://chat.example.com", "--protocol", "actioncable",
-		"--get-timeout", "2s", "--protocol-wait", "4s", "--redact", "X-Api-Key", "--timeout", "3s", "--connect-to", "a:1:b:2")
+		"--get-timeout", "2s", "--protocol-wait", "4s", "--redact", "X-Api-Key", "--timeout", "3s", "--connect-to", "a:1:b:2",
+		"--compress-offer", "permessage-deflate; client_no_context_takeover")
 	if code != 0 || got == nil {
 		t.Fatalf("exit %d: %s", code, msg)
 	}
@@ -61,7 +62,7 @@ func TestDoctorFlagsFillTheOptions(t *testing.T) {
 	}
 	s := d.Session
 	if s.URL != "wss://chat.example.com/cable" || s.Proxy != "http://127.0.0.1:3128" || s.Origin != "https://chat.example.com" ||
-		s.Timeout != 3*time.Second || len(s.ConnectTo) != 1 || len(s.Headers) != 1 || s.Headers[0] != (session.Header{Name: "Authorization", Value: "Bearer abc"}) {
+		s.Timeout != 3*time.Second || len(s.ConnectTo) != 1 || s.CompressOffer != "permessage-deflate; client_no_context_takeover" || len(s.Headers) != 1 || s.Headers[0] != (session.Header{Name: "Authorization", Value: "Bearer abc"}) {
 		t.Errorf("connection flags: %+v", s)
 	}
 	if got := d.Redact.Header(session.Header{Name: "X-Api-Key", Value: "k"}); got.Value == "k" || !d.Redact.Enabled() {
@@ -81,6 +82,8 @@ func TestDoctorBadInputStopsBeforeTheNetwork(t *testing.T) {
 		{[]string{"doctor", "ws://x/", "--idle", "-1s"}, "negative"},
 		{[]string{"doctor", "ws://x/", "--protocol", "bogus"}, "unknown protocol"},
 		{[]string{"doctor", "ws://x/", "--bogus"}, "unknown flag"},
+		{[]string{"doctor", "ws://x/", "--no-origin"}, "does not apply"},
+		{[]string{"doctor", "ws://x/", "--compress"}, "does not apply"},
 	} {
 		called := false
 		cmd := newDoctorCmd(Env{Getenv: func(string) string { return "" }}, func(*doctorOptions) error { called = true; return nil })
