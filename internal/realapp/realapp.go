@@ -81,12 +81,23 @@ func GraphQLWS(t *testing.T) *App {
 	return startNode(t, "graphql-ws-server.js")
 }
 
+// CableOptions configure ActionCable.
+type CableOptions struct {
+	// ForceSSL puts ActionDispatch::SSL (config.force_ssl) in front: every
+	// request that did not come over https (X-Forwarded-Proto) gets a 301.
+	ForceSSL bool
+	// SameOriginOnly allows only an Origin equal to the request's own
+	// scheme://Host (allow_same_origin_as_host, no allowed_request_origins):
+	// behind a TLS proxy that does not send X-Forwarded-Proto, the https
+	// page's Origin fails (rails#31524).
+	SameOriginOnly bool
+}
+
 // ActionCable starts Rails ActionCable on puma (testdata/actioncable/
 // config.ru) at /cable with the origin check on: only http(s) origins of
-// 127.0.0.1 or localhost, or the request's own host, are allowed. With
-// forceSSL, ActionDispatch::SSL (config.force_ssl) redirects every request
-// that did not come over https (X-Forwarded-Proto) with a 301.
-func ActionCable(t *testing.T, forceSSL bool) *App {
+// 127.0.0.1 or localhost, or the request's own scheme and host, are
+// allowed (see CableOptions).
+func ActionCable(t *testing.T, o CableOptions) *App {
 	t.Helper()
 	puma := realproxy.Need(t, "puma", "puma")
 	ruby := realproxy.Need(t, "ruby", "ruby")
@@ -94,10 +105,7 @@ func ActionCable(t *testing.T, forceSSL bool) *App {
 		realproxy.Missing(t, "Ruby cannot load action_cable (Debian package: ruby-actioncable)")
 	}
 	port := realproxy.FreePort(t)
-	env := []string{"FORCE_SSL=0", "RACK_ENV=production"}
-	if forceSSL {
-		env[0] = "FORCE_SSL=1"
-	}
+	env := []string{"RACK_ENV=production", fmt.Sprintf("FORCE_SSL=%d", b2i(o.ForceSSL)), fmt.Sprintf("SAME_ORIGIN_ONLY=%d", b2i(o.SameOriginOnly))}
 	return realproxy.Start(t, realproxy.Command{Dir: t.TempDir(), Port: port, Env: env, Name: puma,
 		Args: []string{"-b", fmt.Sprintf("tcp://127.0.0.1:%d", port), "-t", "2:4", "--environment", "production",
 			filepath.Join(testdata(), "actioncable", "config.ru")}})
@@ -117,4 +125,11 @@ func PythonWebsockets(t *testing.T) *App {
 	port := realproxy.FreePort(t)
 	return realproxy.Start(t, realproxy.Command{Dir: t.TempDir(), Port: port, Name: py,
 		Args: []string{filepath.Join(testdata(), "python", "echo_server.py"), fmt.Sprint(port)}})
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -58,12 +58,12 @@ func hostPort(t *testing.T, addr string) (string, string) {
 func nginx(t *testing.T, upstream string, extra map[string]string) *realproxy.Proxy {
 	return realproxy.Nginx(t, tmpl(t, "nginx.conf.tmpl"), merge(map[string]string{
 		"upstream": upstream, "upstream2": "", "upgrade": "yes", "read_timeout": "60s",
-		"ssi": "no", "tls": "no", "cert": "", "key": "", "xfp": "no"}, extra))
+		"ssi": "no", "tls": "no", "cert": "", "key": "", "xfp": "no", "host": "$host"}, extra))
 }
 
 func haproxy(t *testing.T, upstream string, extra map[string]string) *realproxy.Proxy {
 	return realproxy.HAProxy(t, tmpl(t, "haproxy.cfg.tmpl"), merge(map[string]string{
-		"upstream": upstream, "upstream2": "", "tunnel": "1h", "tls": "no", "pem": "", "xfp": "no"}, extra))
+		"upstream": upstream, "upstream2": "", "tunnel": "1h", "client": "30s", "server": "30s", "tls": "no", "pem": "", "xfp": "no"}, extra))
 }
 
 func apache(t *testing.T, upstream string, extra map[string]string) *realproxy.Proxy {

@@ -19,7 +19,7 @@ import (
 // Upgrade lines. The controls show the same path works with the page's own
 // origin (wscope's default, like a browser).
 func TestActionCableOrigin(t *testing.T) {
-	app := realapp.ActionCable(t, false)
+	app := realapp.ActionCable(t, realapp.CableOptions{})
 	nx := nginx(t, app.Addr, nil)
 	routes := []struct{ name, addr, proxy string }{{"direct", app.Addr, ""}, {"nginx", nx.Addr, "nginx"}}
 	for _, rt := range routes {
@@ -83,7 +83,7 @@ func tlsFiles(t *testing.T) (cert, key, pem, ca string) {
 // answers the wss:// handshake with 301 to https (chatwoot#8526). wscope
 // must say https-redirect and give that proxy's X-Forwarded-Proto line.
 func TestHTTPSRedirect(t *testing.T) {
-	app := realapp.ActionCable(t, true)
+	app := realapp.ActionCable(t, realapp.CableOptions{ForceSSL: true})
 	cert, key, pem, ca := tlsFiles(t)
 	proxies := []struct {
 		name  string
@@ -109,4 +109,39 @@ func TestHTTPSRedirect(t *testing.T) {
 			check(t, r, expect{ID: "https-redirect", Responder: []string{"rails", px.name}, Proxy: px.name, FixHas: []string{px.fix}})
 		})
 	}
+}
+
+// TestActionCableOriginBehindTLSProxy: ActionCable allowing only its own
+// origin (allow_same_origin_as_host) behind nginx terminating TLS. The
+// https page's Origin is compared with http://Host when nginx does not send
+// X-Forwarded-Proto, and refused with 404 (rails#31524, octobox#1369). The
+// cause is the app's origin check; the fix is nginx's X-Forwarded-Proto.
+func TestActionCableOriginBehindTLSProxy(t *testing.T) {
+	app := realapp.ActionCable(t, realapp.CableOptions{SameOriginOnly: true})
+	cert, key, _, ca := tlsFiles(t)
+	trust := func(o *probe.Options) { o.Session.CACertFile = ca }
+	ok := nginx(t, app.Addr, map[string]string{"tls": "yes", "cert": cert, "key": key, "xfp": "yes", "host": "$http_host"})
+	healthy(t, run(t, "wss://"+ok.Addr+"/cable", trust), "nginx sending X-Forwarded-Proto")
+	nx := nginx(t, app.Addr, map[string]string{"tls": "yes", "cert": cert, "key": key, "xfp": "no", "host": "$http_host"})
+	r := run(t, "wss://"+nx.Addr+"/cable", trust)
+	if r.Status != 404 {
+		t.Fatalf("ActionCable did not refuse:\n%s", describe(r))
+	}
+	check(t, r, expect{ID: "origin-rejected", Responder: []string{"rails"}, NotResponder: []string{"nginx"}, Proxy: "nginx",
+		FixHas: []string{"X-Forwarded-Proto"}, FixLacks: []string{"proxy_set_header Upgrade"}})
+	noFinding(t, r, "upgrade-rejected")
+}
+
+// TestOdooRequiresOrigin: Odoo's /websocket answers a handshake without
+// Origin with 400 "Empty or missing header(s): origin" (werkzeug's page).
+func TestOdooRequiresOrigin(t *testing.T) {
+	odoo := realapp.OdooGevent(t)
+	healthy(t, run(t, "ws://"+odoo+"/websocket", nil), "Odoo with the page's origin")
+	r := run(t, "ws://"+odoo+"/websocket", func(o *probe.Options) { o.Session.NoOrigin = true })
+	if r.Status != 400 {
+		t.Fatalf("Odoo did not refuse:\n%s", describe(r))
+	}
+	check(t, r, expect{ID: "origin-rejected", Responder: []string{"odoo"}, Role: diagnose.RoleApp, Proxy: "",
+		Shows: []string{"Empty or missing header(s): origin"}})
+	noFinding(t, r, "upgrade-rejected")
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/wscope/wscope/diagnose"
 	"github.com/wscope/wscope/internal/realapp"
+	"github.com/wscope/wscope/internal/realproxy"
 	"github.com/wscope/wscope/internal/testca"
 	"github.com/wscope/wscope/probe"
 )
@@ -64,6 +65,20 @@ func TestOdooWebsocketOnPrefork(t *testing.T) {
 	check(t, r, expect{ID: "odoo-wrong-port", Responder: []string{"odoo"}, Role: diagnose.RoleApp, Proxy: "nginx",
 		FixHas: []string{"8072", "location /websocket"}})
 	noFinding(t, r, "upgrade-rejected", "proxy-error")
+}
+
+// TestOdooEventedPortDown: nginx routes /websocket to 8072 correctly, but
+// the gevent server is not running (workers = 0, or it crashed): nginx
+// answers 502 itself. wscope must say proxy-error, name nginx, and say
+// that Odoo's evented port is what is not listening.
+func TestOdooEventedPortDown(t *testing.T) {
+	nx := nginx(t, "127.0.0.1:"+itoa(realproxy.FreePort(t)), nil)
+	r := run(t, "ws://"+nx.Addr+"/websocket?version=17.0-1", nil)
+	if r.Status != 502 {
+		t.Fatalf("expected nginx's 502:\n%s", describe(r))
+	}
+	check(t, r, expect{ID: "proxy-error", Responder: []string{"nginx"}, Role: diagnose.RoleReverseProxy, Proxy: "nginx",
+		FixHas: []string{"8072"}})
 }
 
 // TestNginxSSIHoldsThe101: with `ssi on` in the WebSocket location, nginx

@@ -53,7 +53,7 @@ var brokenProxies = []brokenProxy{
 func TestUpgradeNotForwarded(t *testing.T) {
 	gorilla := wscopeServe(t)
 	apps := []backend{
-		{"rails", realapp.ActionCable(t, false).Addr, "/cable"},
+		{"rails", realapp.ActionCable(t, realapp.CableOptions{}).Addr, "/cable"},
 		{"engine.io", realapp.SocketIO(t, "a").Addr, "/socket.io/?EIO=4&transport=websocket"},
 		{"ws", realapp.WS(t, realapp.WSEcho).Addr, "/"},
 		{"gorilla", addrOf(gorilla), "/echo"},

@@ -3,6 +3,9 @@
 #   puma -b tcp://127.0.0.1:PORT config.ru
 # FORCE_SSL=1 puts ActionDispatch::SSL in front, as config.force_ssl does:
 # a request that did not come over https (X-Forwarded-Proto) gets a 301.
+# SAME_ORIGIN_ONLY=1 leaves allowed_request_origins empty: only an Origin
+# equal to the request's own scheme://Host passes (allow_same_origin_as_host,
+# where the scheme comes from X-Forwarded-Proto behind a proxy).
 require "logger"
 require "action_cable"
 require "action_dispatch"
@@ -34,7 +37,12 @@ ActionCable.server.config.tap do |c|
   # The origin check as production has it: the app's own origin only
   # (127.0.0.1 or localhost on any port, http or https).
   c.disable_request_forgery_protection = false
-  c.allowed_request_origins = [%r{\Ahttps?://(127\.0\.0\.1|localhost)(:\d+)?\z}]
+  c.allow_same_origin_as_host = true
+  c.allowed_request_origins = if ENV["SAME_ORIGIN_ONLY"] == "1"
+    []
+  else
+    [%r{\Ahttps?://(127\.0\.0\.1|localhost)(:\d+)?\z}]
+  end
 end
 
 use ActionDispatch::SSL if ENV["FORCE_SSL"] == "1"
