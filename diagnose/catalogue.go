@@ -79,6 +79,9 @@ type Settings struct {
 	// IdleSlackSeconds is what the responder adds to its setting before it
 	// cuts (lighttpd checks once a second: it cuts at N+1 s).
 	IdleSlackSeconds int `toml:"idle_slack_seconds"`
+	// IdleTypicalSeconds are values its sample configurations set
+	// (HAProxy has no default, but 30 s and 50 s are everywhere).
+	IdleTypicalSeconds []int `toml:"idle_typical_seconds"`
 	// CloseOnReload names the close code it sends every WebSocket when its
 	// configuration is reloaded (Caddy: 1001), 0 when it does not.
 	CloseOnReload int `toml:"close_on_reload"`

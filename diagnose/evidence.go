@@ -51,6 +51,18 @@ func (c *Collector) Observe(e *session.Event) {
 	case session.EventFrame:
 		f := &e.Frame
 		c.ev.LastFrameAt = f.Time
+		switch {
+		case f.Dir == session.Recv && f.Op == session.OpPing:
+			c.ev.ServerPings++
+			c.ev.LastServerPing = f.Time
+			if c.ev.UnansweredPings == 0 {
+				c.ev.FirstUnansweredPing = f.Time
+			}
+			c.ev.UnansweredPings++
+		case f.Dir == session.Send && f.Op == session.OpPong:
+			c.ev.UnansweredPings = 0
+			c.ev.FirstUnansweredPing = time.Time{}
+		}
 		if f.Dir == session.Recv && f.Op == session.OpText && c.ev.FirstRecv == nil {
 			c.ev.FirstRecv = append([]byte{}, f.Payload[:min(len(f.Payload), maxFirstRecv)]...)
 		}

@@ -1,0 +1,296 @@
+package diagnose
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"unicode"
+
+	"github.com/wscope/wscope/session"
+)
+
+// answer is one HTTP answer as the fingerprinting sees it: a handshake's
+// response, or a forward proxy's answer to CONNECT.
+type answer struct {
+	status     int
+	statusLine string
+	reason     string
+	headers    []session.Header
+	rawBody    string
+	body       string // lowercased, runs of white space as one space
+	path       string // the request path, without a trailing slash
+}
+
+func answerOf(hs *session.Handshake) answer {
+	a := answer{status: hs.Status, statusLine: hs.StatusLine, reason: hs.Reason, headers: hs.Response,
+		rawBody: string(hs.Body), path: pathOf(hs.URL)}
+	a.body = normalize(a.rawBody)
+	return a
+}
+
+// proxyAnswerOf reads an HTTP forward proxy's answer to CONNECT.
+func proxyAnswerOf(p *session.ProxyExchange) answer {
+	start, headers := session.ParseHead([]byte(p.Response))
+	a := answer{status: p.Status, statusLine: start, headers: headers, rawBody: p.Body}
+	if _, rest, ok := strings.Cut(start, " "); ok {
+		if _, reason, ok := strings.Cut(rest, " "); ok {
+			a.reason = reason
+		}
+	}
+	a.body = normalize(a.rawBody)
+	return a
+}
+
+func (a answer) header(name string) (string, bool) {
+	for _, h := range a.headers {
+		if strings.EqualFold(h.Name, name) {
+			return h.Value, true
+		}
+	}
+	return "", false
+}
+
+func normalize(s string) string { return strings.ToLower(strings.Join(strings.Fields(s), " ")) }
+
+// hit is one signature that matched, with what was seen.
+type hit struct {
+	r    *ResponderSpec
+	sig  Signature
+	seen Clue
+}
+
+// attribution is what the fingerprints say about one answer.
+type attribution struct {
+	answered *ResponderSpec // who wrote the answer; nil when nothing says
+	conf     Confidence     // how sure, from its strongest signature
+	means    string         // the finding id its strongest signature names
+	path     []*ResponderSpec
+	version  map[string]string
+	hits     []hit
+}
+
+// identify matches every responder's signatures against an answer.
+func (c *Catalogue) identify(a answer) attribution {
+	at := attribution{version: map[string]string{}}
+	score := map[*ResponderSpec]int{}
+	best := map[*ResponderSpec]Signature{}
+	onPath := map[*ResponderSpec]bool{}
+	for _, r := range c.responders {
+		for _, s := range r.Signatures {
+			seen, ok := s.matches(a)
+			if !ok {
+				continue
+			}
+			at.hits = append(at.hits, hit{r: r, sig: s, seen: seen})
+			if v := versionIn(seen.Text, s.Match); v != "" && at.version[r.Name] == "" {
+				at.version[r.Name] = v
+			}
+			if s.Proves == "path" {
+				if !onPath[r] && r.Role != RoleApp {
+					onPath[r] = true
+					at.path = append(at.path, r)
+				}
+				continue
+			}
+			score[r] += weight(s.Confidence)
+			if b, ok := best[r]; !ok || weight(s.Confidence) > weight(b.Confidence) ||
+				(weight(s.Confidence) == weight(b.Confidence) && b.Means == "" && s.Means != "") {
+				best[r] = s
+			}
+		}
+	}
+	for _, r := range c.responders {
+		if score[r] == 0 {
+			continue
+		}
+		if at.answered == nil || score[r] > score[at.answered] {
+			at.answered = r
+		}
+	}
+	if at.answered != nil {
+		s := best[at.answered]
+		at.conf, at.means = s.Confidence, s.Means
+		if at.answered.Role != RoleApp && !onPath[at.answered] {
+			at.path = append(at.path, at.answered)
+		}
+	}
+	return at
+}
+
+func weight(c Confidence) int {
+	switch c {
+	case High:
+		return 3
+	case Medium:
+		return 2
+	case Low:
+		return 1
+	}
+	return 0
+}
+
+// matches tests a signature against an answer.
+func (s Signature) matches(a answer) (Clue, bool) {
+	if s.Status != 0 && s.Status != a.status {
+		return Clue{}, false
+	}
+	if s.Path != "" && !strings.HasSuffix(a.path, strings.TrimSuffix(s.Path, "/")) {
+		return Clue{}, false
+	}
+	switch s.Where {
+	case "header":
+		for _, h := range a.headers {
+			if strings.EqualFold(h.Name, s.Name) && strings.Contains(strings.ToLower(h.Value), s.Match) {
+				return Clue{Kind: "header", Text: h.Name + ": " + h.Value, Means: s.Note}, true
+			}
+		}
+	case "no-header":
+		if _, ok := a.header(s.Name); !ok {
+			return Clue{Kind: "header", Text: "no " + s.Name + " header", Means: s.Note}, true
+		}
+	case "body":
+		if m := normalize(s.Match); m != "" && strings.Contains(a.body, m) {
+			return Clue{Kind: "body", Text: "body: " + around(a.rawBody, s.Match, 120), Means: s.Note}, true
+		}
+	case "reason":
+		if strings.Contains(strings.ToLower(a.reason), s.Match) {
+			return Clue{Kind: "status", Text: a.statusLine, Means: s.Note}, true
+		}
+	case "lowercase-names":
+		if _, hasServer := a.header("Server"); hasServer || len(a.headers) < 2 {
+			return Clue{}, false
+		}
+		for _, h := range a.headers {
+			if strings.ToLower(h.Name) != h.Name {
+				return Clue{}, false
+			}
+		}
+		names := make([]string, 0, len(a.headers))
+		for _, h := range a.headers {
+			names = append(names, h.Name)
+		}
+		return Clue{Kind: "header", Text: "header names " + excerpt(strings.Join(names, ", "), 80), Means: s.Note}, true
+	}
+	return Clue{}, false
+}
+
+// versionIn finds "name/1.2.3" (or "Name/1.2") after the match in a header line.
+func versionIn(text, match string) string {
+	if match == "" {
+		return ""
+	}
+	lower := strings.ToLower(text)
+	for i := strings.Index(lower, match); i >= 0; {
+		rest := text[i+len(match):]
+		if strings.HasPrefix(rest, "/") {
+			v := strings.TrimLeftFunc(rest[1:], func(r rune) bool { return r == 'v' })
+			end := strings.IndexFunc(v, func(r rune) bool { return !unicode.IsDigit(r) && r != '.' })
+			if end < 0 {
+				end = len(v)
+			}
+			if end > 0 {
+				return strings.TrimRight(v[:end], ".")
+			}
+		}
+		next := strings.Index(lower[i+len(match):], match)
+		if next < 0 {
+			break
+		}
+		i += len(match) + next
+	}
+	return ""
+}
+
+// around returns the body around the first case-insensitive occurrence of
+// match, on one line, at most n runes.
+func around(body, match string, n int) string {
+	flat := strings.Join(strings.Fields(body), " ")
+	i := strings.Index(strings.ToLower(flat), normalize(match))
+	if i < 0 || len(flat) <= n {
+		return excerpt(flat, n)
+	}
+	start := max(0, i-n/3)
+	for start > 0 && !isRuneStart(flat[start]) {
+		start--
+	}
+	out := excerpt(flat[start:], n)
+	if start > 0 {
+		out = "…" + out
+	}
+	return out
+}
+
+func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
+
+// responderOf is the Finding form of a catalogue responder.
+func (at attribution) responderOf(r *ResponderSpec) Responder {
+	if r == nil {
+		return Responder{}
+	}
+	return Responder{Role: r.Role, Name: r.Name, Version: at.version[r.Name]}
+}
+
+// pathResponders is the Finding form of the path.
+func (at attribution) pathResponders() []Responder {
+	var out []Responder
+	for _, r := range at.path {
+		out = append(out, at.responderOf(r))
+	}
+	return out
+}
+
+// proxy is the reverse proxy or CDN on the path other than skip (the one
+// that did not forward something): the innermost named one.
+func (at attribution) proxy(skip *ResponderSpec) *ResponderSpec {
+	var found *ResponderSpec
+	for _, r := range at.path {
+		if r != skip && (r.Role == RoleReverseProxy || r.Role == RoleCDN) {
+			found = r
+			if r.Role == RoleReverseProxy {
+				// A reverse proxy sits nearer the app than a CDN: prefer it.
+				return found
+			}
+		}
+	}
+	return found
+}
+
+// clues lists the hits as evidence, the status first.
+func (at attribution) clues(a answer) []Clue {
+	out := []Clue{{Kind: "status", Text: a.statusLine}}
+	seen := map[string]bool{a.statusLine: true}
+	for _, h := range at.hits {
+		if seen[h.seen.Text] {
+			continue
+		}
+		seen[h.seen.Text] = true
+		c := h.seen
+		if c.Means == "" {
+			c.Means = h.r.Display
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// whoText names a responder for a sentence: "nginx", "the app (Rails ActionCable)".
+func whoText(r *ResponderSpec) string {
+	switch {
+	case r == nil:
+		return "the server"
+	case r.Role == RoleApp:
+		return "the app (" + r.Display + ")"
+	}
+	return r.Display
+}
+
+// statusText is "404 Not Found" for an answer.
+func statusText(a answer) string {
+	if a.reason != "" {
+		return fmt.Sprintf("%d %s", a.status, a.reason)
+	}
+	if t := http.StatusText(a.status); t != "" {
+		return fmt.Sprintf("%d %s", a.status, t)
+	}
+	return fmt.Sprint(a.status)
+}
