@@ -29,7 +29,8 @@ func Apache(t *testing.T, tmpl string, extra map[string]string) *Proxy {
 func Caddy(t *testing.T, tmpl string, extra map[string]string) *Proxy {
 	t.Helper()
 	bin := need(t, "caddy", "caddy")
-	p := Params{Port: FreePort(t), AdminPort: FreePort(t), Dir: t.TempDir(), Extra: extra}
+	ports := FreePorts(t, 2)
+	p := Params{Port: ports[0], AdminPort: ports[1], Dir: t.TempDir(), Extra: extra}
 	conf := render(t, tmpl, p, "Caddyfile")
 	px := Start(t, Command{Dir: p.Dir, Port: p.Port, Name: bin,
 		Args: []string{"run", "--config", conf, "--adapter", "caddyfile"},
