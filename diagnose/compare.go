@@ -131,11 +131,24 @@ func Compare(a, b Side, now time.Time) Comparison {
 	decA, survA, _ := a.Evidence.IdleOutcome(now)
 	decB, survB, afterB := b.Evidence.IdleOutcome(now)
 	if decA && decB && survA && !survB {
-		c.Findings = append(c.Findings, Finding{ID: "idle-timeout", Severity: Error,
+		f := Finding{ID: "idle-timeout", Severity: Error,
 			Title: fmt.Sprintf("Only B was cut while idle, after %.1fs", afterB.Seconds()),
 			Detail: fmt.Sprintf("A survived %s of silence; B was closed after %.1fs: the timeout is on B's path (the proxy), not in the app",
 				a.Evidence.IdleWait, afterB.Seconds()),
-			Fix: "Raise the idle timeout of the proxy on B's path (see B's own idle-timeout finding for its setting), or send heartbeats more often than that."})
+			Fix:        "Raise the idle timeout of the proxy on B's path (see B's own idle-timeout finding for its setting), or send heartbeats more often than that.",
+			Confidence: Medium,
+			Evidence: []Clue{{Kind: "timing", Text: fmt.Sprintf("A: open after %s of silence; B: cut after %.1fs", a.Evidence.IdleWait, afterB.Seconds()),
+				Means: "the same app survives directly: the cut is on B's path"}}}
+		// B's own finding names the proxy from its 101: take its fix.
+		for _, bf := range b.Findings {
+			if bf.ID == "idle-timeout" && bf.Responder.Name != "" {
+				f.Responder, f.Path, f.Fix, f.Confidence = bf.Responder, bf.Path, bf.Fix, High
+				f.Detail += fmt.Sprintf("; B's 101 names %s", bf.Responder.Name)
+				f.Evidence = append(f.Evidence, bf.Evidence...)
+				break
+			}
+		}
+		c.Findings = append(c.Findings, f)
 	}
 	c.errorLevel = upA != upB || HasError(c.Findings) || differentErrors(a.Findings, b.Findings)
 	return c

@@ -175,6 +175,9 @@ func (s *statusCase) originRejected(conf Confidence, alts []Alternative) Finding
 	f.Fix = s.b.originFix(s.b.data, s.who, proxy, s.httpsBehindProxy(proxy))
 	f.Alternatives = alts
 	f.Check = fmt.Sprintf("Send the page's own origin: wscope probe %s --origin %s. If the refusal turns into 101, the app refused the origin.", s.hs.URL, s.b.data.Origin)
+	if o := s.hs.RequestHeader("Origin"); strings.EqualFold(o, s.b.data.Origin) {
+		f.Check = fmt.Sprintf("The request already carried the URL's own origin (%s). Send the origin of the page that opens the socket (--origin https://PAGE_HOST) and compare with --no-origin: if the answer changes with the Origin, the app checks it against its allowed list.", o)
+	}
 	return f
 }
 
