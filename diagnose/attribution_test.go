@@ -149,8 +149,11 @@ func TestActionCable404IsRankedByTheRequest(t *testing.T) {
 			"allowed_request_origins", "--origin http://chat.example.com", false},
 		{"matching Origin behind nginx over ws", fixture("ws://chat.example.com/cable", nginx, "Origin", "http://chat.example.com"), "upgrade-rejected", "origin-rejected",
 			"proxy_set_header Upgrade", "Request origin not allowed", false},
-		{"matching Origin behind nginx over wss", fixture("wss://chat.example.com/cable", nginx, "Origin", "https://chat.example.com"), "upgrade-rejected", "origin-rejected",
-			"proxy_set_header Upgrade", "X-Forwarded-Proto", true},
+		// Nothing in a Rails 404 says the upgrade was lost; an https page
+		// behind a TLS proxy fails the same-origin check without
+		// X-Forwarded-Proto (rails#31524).
+		{"matching Origin behind nginx over wss", fixture("wss://chat.example.com/cable", nginx, "Origin", "https://chat.example.com"), "origin-rejected", "upgrade-rejected",
+			"proxy_set_header X-Forwarded-Proto $scheme", "X-Forwarded-Proto", true},
 		{"no Origin behind nginx over wss", fixture("wss://chat.example.com/cable", nginx), "origin-rejected", "upgrade-rejected",
 			"X-Forwarded-Proto", "--origin https://chat.example.com", true},
 	}
@@ -197,7 +200,7 @@ func TestForwardProxiesAreNamed(t *testing.T) {
 	}{
 		{forwardProxyFixture("app.example.com:8080", squid403, ""), "proxy-denied", "squid", "acl SSL_ports port 443 8080", "squid"},
 		{forwardProxyFixture("app.example.com:8080", tinyproxy403, tinyproxyBody), "proxy-denied", "tinyproxy", "ConnectPort 8080", "tinyproxy"},
-		{forwardProxyFixture("app.example.com:8080", privoxy403, ""), "proxy-denied", "privoxy", "{ -block }", "privoxy"},
+		{forwardProxyFixture("app.example.com:8080", privoxy403, ""), "proxy-denied", "privoxy", "+limit-connect{443,8080}", "privoxy"},
 		{forwardProxyFixture("app.example.com:8080", "HTTP/1.1 407 Proxy Authentication Required\r\nServer: squid/5.7\r\nX-Squid-Error: ERR_CACHE_ACCESS_DENIED 0\r\n\r\n", ""), "auth-required", "squid", "USER:PASS", "squid"},
 	}
 	for _, c := range cases {
@@ -224,8 +227,8 @@ func TestSOCKS5Replies(t *testing.T) {
 		fix string
 	}{
 		{session.SocksReply{Method: 0, AuthStatus: -1, Reply: 2}, "proxy-denied", "socks pass { from: 0.0.0.0/0 to: app.example.com/32 port = 8080 }"},
-		{session.SocksReply{Method: 0xff, AuthStatus: -1, Reply: -1}, "auth-required", "socks5h://USER:PASS@"},
-		{session.SocksReply{Method: 2, AuthStatus: 1, Reply: -1}, "auth-required", "socks5h://USER:PASS@"},
+		{session.SocksReply{Method: 0xff, AuthStatus: -1, Reply: -1}, "auth-required", "--proxy socks5://USER:PASS@"},
+		{session.SocksReply{Method: 2, AuthStatus: 1, Reply: -1}, "auth-required", "--proxy socks5://USER:PASS@"},
 		{session.SocksReply{Method: 0, AuthStatus: -1, Reply: 5}, "proxy-error", "could not reach app.example.com:8080"},
 	}
 	for _, c := range cases {

@@ -49,7 +49,9 @@ type Signature struct {
 	// Where is what to look at: "header" (Name's value contains Match),
 	// "body", "reason" (the status line's reason phrase), "lowercase-names"
 	// (every response header name is lowercase), "no-header" (header Name
-	// is absent), "close-reason" (a close frame's reason).
+	// is absent), "close-reason" (a close frame's reason), "last-headers"
+	// (the answer's last header names are Name's comma-separated names, in
+	// that order and case: how a proxy that rebuilds them gives itself away).
 	Where string `toml:"where"`
 	Name  string `toml:"name"`
 	Match string `toml:"match"` // case-insensitive substring; empty: presence
@@ -221,7 +223,7 @@ func parseResponder(fsys fs.FS, file string) (*ResponderSpec, error) {
 	}
 	for i, s := range r.Signatures {
 		switch s.Where {
-		case "header", "no-header":
+		case "header", "no-header", "last-headers":
 			if s.Name == "" {
 				return nil, fmt.Errorf("%s: signature %d: %s needs a name", file, i+1, s.Where)
 			}

@@ -148,10 +148,18 @@ func (b *builder) idleFinding(silent, after time.Duration) Finding {
 	if cut != nil {
 		d.SettingSeconds = secs - cut.Settings.IdleSlackSeconds
 		f.Responder = at.responderOf(cut)
-		f.Confidence = Medium
+		// Two signals: how surely the 101 names it, and whether the time
+		// is its default.
+		switch score := weight(at.pathConf[cut]) + map[bool]int{true: 1}[matchesDefault(cut)]; {
+		case score >= 4:
+			f.Confidence = High
+		case score >= 2:
+			f.Confidence = Medium
+		default:
+			f.Confidence = Low
+		}
 		setting := cut.Settings.IdleSetting
 		if matchesDefault(cut) {
-			f.Confidence = High
 			f.Detail = fmt.Sprintf("%s; open %s, silent %s. %s is on the path and %s cuts at %s by default: it matches", sc.Detail, after, silent, cut.Display, setting, cut.Settings.IdleDefault)
 		} else {
 			f.Detail = fmt.Sprintf("%s; open %s, silent %s. %s is on the path (named in the 101); its %s is set to about %ds", sc.Detail, after, silent, cut.Display, setting, d.SettingSeconds)

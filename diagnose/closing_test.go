@@ -30,10 +30,13 @@ func TestIdleTimeoutNamesTheProxyOfThe101(t *testing.T) {
 		{"nginx set to 5s", nginx101, 5 * time.Second, "nginx", Medium, "cut the quiet tunnel after 5s"},
 		{"lighttpd cuts at N+1", lighttpd101, 61 * time.Second, "lighttpd", High, "server.max-read-idle = 60 (it cuts at N+1 s)"},
 		{"lighttpd set to 2", lighttpd101, 3 * time.Second, "lighttpd", Medium, "server.max-read-idle = 2"},
-		{"HAProxy timeout client 50s", haproxy101, 50 * time.Second, "haproxy", High, "timeout tunnel 1h"},
+		{"HAProxy timeout client 50s", haproxy101, 50 * time.Second, "haproxy", Medium, "timeout tunnel 1h"},
 		{"h2o default 5 min", h2o101, 300 * time.Second, "h2o", High, "proxy.websocket.timeout: 3600000"},
 		{"Caddy has no idle timeout of its own", caddy101, 30 * time.Second, "caddy", Medium, "stream_timeout"},
 		{"Cloudflare", cloudflare101, 100 * time.Second, "cloudflare", High, "about 100s"},
+		// Apache names itself only by how it rebuilds the 101: weaker.
+		{"Apache default Timeout", apache101, 60 * time.Second, "apache", Medium, "Timeout 3600"},
+		{"Apache Timeout 2", apache101, 2 * time.Second, "apache", Low, "upgrade=websocket timeout=3600"},
 	}
 	for _, c := range cases {
 		fs := Diagnose(cutAfter(fixture("ws://app.example.com/ws", c.raw), c.after))
@@ -52,10 +55,10 @@ func TestIdleTimeoutNamesTheProxyOfThe101(t *testing.T) {
 	}
 }
 
-// A 101 that names nobody (Apache's, varnish's pipe) gets the candidates by
-// their defaults, at low confidence, and the generic fix.
+// A 101 that names nobody (varnish's pipe passes the app's untouched) gets
+// the candidates by their defaults, at low confidence, and the generic fix.
 func TestIdleTimeoutWithoutANamedProxy(t *testing.T) {
-	for _, raw := range []string{apache101, varnishPiped101} {
+	for _, raw := range []string{varnishPiped101} {
 		fs := Diagnose(cutAfter(fixture("ws://app.example.com/ws", raw), 60*time.Second))
 		if ids(fs) != "idle-timeout:error" {
 			t.Fatalf("%s", ids(fs))

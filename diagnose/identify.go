@@ -65,13 +65,14 @@ type attribution struct {
 	conf     Confidence     // how sure, from its strongest signature
 	means    string         // the finding id its strongest signature names
 	path     []*ResponderSpec
+	pathConf map[*ResponderSpec]Confidence // how surely each path responder was recognised
 	version  map[string]string
 	hits     []hit
 }
 
 // identify matches every responder's signatures against an answer.
 func (c *Catalogue) identify(a answer) attribution {
-	at := attribution{version: map[string]string{}}
+	at := attribution{version: map[string]string{}, pathConf: map[*ResponderSpec]Confidence{}}
 	score := map[*ResponderSpec]int{}
 	best := map[*ResponderSpec]Signature{}
 	onPath := map[*ResponderSpec]bool{}
@@ -86,6 +87,9 @@ func (c *Catalogue) identify(a answer) attribution {
 				at.version[r.Name] = v
 			}
 			if s.Proves == "path" {
+				if weight(s.Confidence) > weight(at.pathConf[r]) {
+					at.pathConf[r] = s.Confidence
+				}
 				if !onPath[r] && r.Role != RoleApp {
 					onPath[r] = true
 					at.path = append(at.path, r)
@@ -112,6 +116,9 @@ func (c *Catalogue) identify(a answer) attribution {
 		at.conf, at.means = s.Confidence, s.Means
 		if at.answered.Role != RoleApp && !onPath[at.answered] {
 			at.path = append(at.path, at.answered)
+		}
+		if weight(at.conf) > weight(at.pathConf[at.answered]) {
+			at.pathConf[at.answered] = at.conf
 		}
 	}
 	return at
@@ -156,6 +163,20 @@ func (s Signature) matches(a answer) (Clue, bool) {
 		if strings.Contains(strings.ToLower(a.reason), s.Match) {
 			return Clue{Kind: "status", Text: a.statusLine, Means: s.Note}, true
 		}
+	case "last-headers":
+		want := strings.Split(s.Name, ",")
+		if len(a.headers) < len(want) {
+			return Clue{}, false
+		}
+		tail := a.headers[len(a.headers)-len(want):]
+		var lines []string
+		for i, h := range tail {
+			if h.Name != strings.TrimSpace(want[i]) {
+				return Clue{}, false
+			}
+			lines = append(lines, h.Name+": "+h.Value)
+		}
+		return Clue{Kind: "header", Text: "last headers " + strings.Join(lines, ", "), Means: s.Note}, true
 	case "lowercase-names":
 		if _, hasServer := a.header("Server"); hasServer || len(a.headers) < 2 {
 			return Clue{}, false

@@ -78,6 +78,7 @@ func (at *attribution) addPath(o attribution) {
 		if !known {
 			at.path = append(at.path, r)
 			at.version[r.Name] = o.version[r.Name]
+			at.pathConf[r] = o.pathConf[r]
 		}
 	}
 }
@@ -220,6 +221,9 @@ func (b *builder) originFix(d FixData, app, proxy *ResponderSpec, tls bool) stri
 // path dropped Upgrade/Connection.
 func (s *statusCase) upgradeRejected(conf Confidence) Finding {
 	f := s.start("upgrade-rejected", conf)
+	if f.Responder == (Responder{}) {
+		f.Responder = Responder{Role: RoleApp} // the app answered; its name is unknown
+	}
 	proxy := s.at.proxy(nil)
 	if proxy != nil {
 		f.Detail += fmt.Sprintf(". %s is on the way and did not forward the Upgrade/Connection headers", proxy.Display)
@@ -270,14 +274,12 @@ func (s *statusCase) rails() Finding {
 		return f
 	}
 	if s.httpsBehindProxy(proxy) {
-		// Origin matches the host: either the upgrade was lost, or the app
-		// sees http and the https Origin fails the same-origin check.
-		f := s.upgradeRejected(Low)
-		f.Alternatives = []Alternative{{ID: "origin-rejected",
-			Title: fmt.Sprintf("%s does not send X-Forwarded-Proto https, so ActionCable compares %s with http://%s and refuses", proxy.Display, origin, s.b.data.Host),
-			Fix:   s.b.originFix(s.b.data, s.who, proxy, true)}}
-		f.Evidence = append(f.Evidence, s.originClue())
-		f.Detail += ". ActionCable answers a refused origin and a missing upgrade alike (404 \"Page not found\")"
+		// The Origin matches the host, but the page is https behind a TLS
+		// proxy: ActionCable compares it with the scheme it sees. Nothing
+		// in a Rails 404 says the upgrade headers were lost.
+		f := s.originRejected(Low, []Alternative{upAlt})
+		f.Title = "ActionCable refused the https Origin: it sees the request as http"
+		f.Detail += fmt.Sprintf(". ActionCable answers a refused origin and a missing upgrade alike (404 \"Page not found\"); it compares %s with http://%s unless %s sends X-Forwarded-Proto https", origin, hostOf(s.hs.URL), proxy.Display)
 		f.Check = fmt.Sprintf("Send -H 'X-Forwarded-Proto: https' through %s: if the 404 turns into 101, %s must send X-Forwarded-Proto; if not, it drops the Upgrade headers.%s", proxy.Display, proxy.Display, logCheck)
 		return f
 	}
@@ -336,6 +338,7 @@ func (s *statusCase) proxyError() Finding {
 	f.Fix = s.b.fix("proxy-error", s.b.data, who)
 	if s.a.path == "/websocket" {
 		f.Detail += ". For Odoo, /websocket must go to the evented port 8072, and that port must be listening (workers > 0)"
+		f.Fix += "\nFor Odoo: /websocket goes to the evented port 8072 (gevent_port), which listens only when Odoo runs with workers > 0; check that it is up."
 		f.Alternatives = []Alternative{s.b.alternative("odoo-wrong-port", "Odoo's evented port 8072 is not running or not the one proxied", s.b.data, who)}
 	}
 	f.Check = "Connect to the upstream address from the proxy's machine; the proxy's error log names the upstream it tried."
@@ -362,7 +365,7 @@ func (s *statusCase) refused(conf Confidence, why string) Finding {
 		}
 		return f
 	}
-	f.Fix = s.b.fix("upgrade-refused", s.b.data)
+	f.Fix = s.b.fix("upgrade-refused", s.b.data, s.who)
 	return f
 }
 
@@ -456,7 +459,7 @@ func (b *builder) httpsRedirect(hs *session.Handshake, a answer, at attribution,
 func (b *builder) swallowedFinding() Finding {
 	hs := b.final
 	f := b.base("upgrade-swallowed")
-	at := attribution{version: map[string]string{}}
+	at := attribution{version: map[string]string{}, pathConf: map[*ResponderSpec]Confidence{}}
 	for _, rel := range b.ev.Related {
 		at.addPath(b.cat.identify(answerOf(rel)))
 	}
