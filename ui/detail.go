@@ -91,8 +91,8 @@ func (d *detailPane) SetSize(w, h int) {
 
 // Show selects what to display; it re-renders only when the frame changed.
 func (d *detailPane) Show(f *flow.Frame, index int) {
-	if index == d.index && f == d.frame {
-		return
+	if d.frame != nil && index == d.index && f.Time.Equal(d.frame.Time) && len(f.Payload) == len(d.frame.Payload) {
+		return // the same frame (the log hands out copies)
 	}
 	d.frame, d.index, d.scroll, d.lines = f, index, 0, nil
 }

@@ -98,7 +98,7 @@ func (l *frameLog) Append(fs []flow.Frame) {
 	dropped := l.frames.Append(fs)
 	if l.query != nil {
 		for i := range fs {
-			if abs := base + i; abs >= l.frames.First() && l.query.match(l.frames.At(abs)) {
+			if abs := base + i; abs >= l.frames.First() && l.query.match(&fs[i]) {
 				l.matches = append(l.matches, abs)
 			}
 		}
@@ -169,7 +169,8 @@ func (l *frameLog) Selected() (*flow.Frame, int, bool) {
 		return nil, -1, false
 	}
 	i := l.frameAt(l.sel)
-	return l.frames.At(i), i, true
+	f := l.frames.At(i)
+	return &f, i, true
 }
 
 // SetQuery applies a filter (nil clears it) and selects the first match at
@@ -181,7 +182,7 @@ func (l *frameLog) SetQuery(q *query) {
 		l.only = false
 	} else {
 		for i := l.frames.First(); i < l.frames.Len(); i++ {
-			if q.match(l.frames.At(i)) {
+			if f := l.frames.At(i); q.match(&f) {
 				l.matches = append(l.matches, i)
 			}
 		}
@@ -384,7 +385,8 @@ func (l *frameLog) View() string {
 	for row := l.top; row < end; row++ {
 		b.WriteByte('\n')
 		i := l.frameAt(row)
-		b.WriteString(l.renderRow(l.frames.At(i), i, row == l.sel, idxWidth, timeWidth, previewWidth))
+		f := l.frames.At(i)
+		b.WriteString(l.renderRow(&f, i, row == l.sel, idxWidth, timeWidth, previewWidth))
 	}
 	if n == 0 {
 		b.WriteString("\n" + st.Muted.Render(ansi.Truncate("  no frames yet", w, "")))
