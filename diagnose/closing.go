@@ -111,7 +111,7 @@ func (b *builder) idleFinding(silent, after time.Duration) Finding {
 	f.Title = fmt.Sprintf("The connection was cut after %s of silence", silent.Round(time.Second))
 	a := answerOf(b.final)
 	at := b.cat.identify(a)
-	for _, rel := range b.ev.Related {
+	for _, rel := range b.related() {
 		at.addPath(b.cat.identify(answerOf(rel)))
 	}
 	f.Path = at.pathResponders()

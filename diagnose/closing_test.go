@@ -181,6 +181,12 @@ func TestUpgradeSwallowed(t *testing.T) {
 		t.Fatalf("with nginx named: %s %+v", ids(fs), fs)
 	}
 	onlyFixOf(t, "swallowed", fs[0].Fix, "nginx")
+	// The session's own follow-up GET names nginx just as well.
+	h.PlainGet = get
+	fs = Diagnose(Evidence{Chain: []*session.Handshake{h}, DialErr: timeout})
+	if fs[0].Responder.Name != "nginx" || !strings.Contains(fs[0].Fix, "ssi off;") {
+		t.Fatalf("with the session's plain GET: %+v", fs[0])
+	}
 	// A connect timeout is not a swallowed upgrade.
 	connect := &session.Error{Class: session.ClassTimeout, Msg: "timed out after 10s waiting for connecting to 10.0.0.1:80"}
 	if fs := Diagnose(Evidence{Chain: []*session.Handshake{{URL: "ws://10.0.0.1/"}}, DialErr: connect}); len(fs) != 0 {

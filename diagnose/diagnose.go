@@ -56,7 +56,8 @@ type Evidence struct {
 
 	// Related are other answers from the same server to help name a
 	// proxy when this attempt got no answer (doctor's plain GET of the
-	// same path): their Server/Via headers join the path.
+	// same path): their Server/Via headers join the path. The final
+	// handshake's PlainGet (the session's own follow-up) counts too.
 	Related []*session.Handshake
 }
 
@@ -186,6 +187,16 @@ func (b *builder) fix(id string, d FixData, rs ...*ResponderSpec) string {
 // alternative is another cause, with its fix from the same responders.
 func (b *builder) alternative(id, title string, d FixData, rs ...*ResponderSpec) Alternative {
 	return Alternative{ID: id, Title: title, Fix: b.fix(id, d, rs...)}
+}
+
+// related are the other answers of the same server: Evidence.Related and
+// the session's plain GET after an upgrade that got no answer.
+func (b *builder) related() []*session.Handshake {
+	out := append([]*session.Handshake(nil), b.ev.Related...)
+	if b.final.PlainGet != nil {
+		out = append(out, b.final.PlainGet)
+	}
+	return out
 }
 
 // responder returns a catalogue entry by name, nil if unknown.

@@ -14,7 +14,7 @@ func (b *builder) statusFinding() Finding {
 	hs := b.final
 	a := answerOf(hs)
 	at := b.cat.identify(a)
-	for _, rel := range b.ev.Related {
+	for _, rel := range b.related() {
 		at.addPath(b.cat.identify(answerOf(rel)))
 	}
 	s := &statusCase{b: b, hs: hs, a: a, at: at, who: at.answered}
@@ -460,7 +460,7 @@ func (b *builder) swallowedFinding() Finding {
 	hs := b.final
 	f := b.base("upgrade-swallowed")
 	at := attribution{version: map[string]string{}, pathConf: map[*ResponderSpec]Confidence{}}
-	for _, rel := range b.ev.Related {
+	for _, rel := range b.related() {
 		at.addPath(b.cat.identify(answerOf(rel)))
 	}
 	proxy := at.proxy(nil)
@@ -481,6 +481,13 @@ func (b *builder) swallowedFinding() Finding {
 	}
 	if hs.TLS != nil && hs.TLS.Version != "" {
 		f.Evidence = append(f.Evidence, Clue{Kind: "tls", Text: "TLS " + hs.TLS.Version + " completed", Means: "the TLS terminator answered; the hold is after it"})
+	}
+	for _, rel := range b.related() {
+		for _, h := range b.cat.identify(answerOf(rel)).hits {
+			if h.sig.Proves == "path" && h.r.Role != RoleApp {
+				f.Evidence = append(f.Evidence, Clue{Kind: "header", Text: h.seen.Text + " (a plain GET of the same URL)", Means: h.r.Display + " answers on this address"})
+			}
+		}
 	}
 	f.Fix = b.fix("upgrade-swallowed", b.data, proxy)
 	f.Alternatives = []Alternative{{ID: "upgrade-refused", Title: "The app itself is stuck or overloaded and never answers (every request hangs, not only upgrades)"}}

@@ -152,6 +152,7 @@ type attemptState struct {
 func (p *dialPlan) attempt(ctx context.Context, u *url.URL) (*websocket.Conn, *Handshake, error) {
 	hs := &Handshake{URL: Redacted(u), Started: time.Now()}
 	a := &attemptState{plan: p, u: u, hs: hs, phase: "connect"}
+	parent := ctx
 	ctx, cancel := context.WithTimeout(ctx, p.cfg.Timeout)
 	defer cancel()
 
@@ -203,7 +204,11 @@ func (p *dialPlan) attempt(ctx context.Context, u *url.URL) (*websocket.Conn, *H
 		}
 		tap.forceClose()
 	}
-	return nil, hs, classify(err, hs, p.cfg.Timeout, a.phase)
+	e := classify(err, hs, p.cfg.Timeout, a.phase)
+	if e.NoResponseHead && parent.Err() == nil {
+		hs.PlainGet = p.plainGet(parent, u)
+	}
+	return nil, hs, e
 }
 
 // compressOffer is the Sec-WebSocket-Extensions offer, or "" for none.

@@ -342,3 +342,44 @@ func TestTapKeepsBytesAfterHead(t *testing.T) {
 		t.Fatalf("after head: %q", got)
 	}
 }
+
+// An upgrade that gets no response head is followed by a plain GET of the
+// same URL, whose answer names who holds the 101 (nginx with ssi on).
+func TestNoResponseHeadFetchesAPlainGet(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func(c net.Conn) {
+				defer c.Close()
+				buf := make([]byte, 4096)
+				n, _ := c.Read(buf)
+				if bytes.Contains(buf[:n], []byte("Upgrade: websocket")) {
+					<-done // holds the upgrade, like nginx's SSI filter
+					return
+				}
+				c.Write([]byte("HTTP/1.1 400 Bad Request\r\nServer: nginx/1.22.1\r\nContent-Length: 0\r\n\r\n"))
+			}(c)
+		}
+	}()
+	e, chain := dialErr(t, Config{URL: "ws://" + ln.Addr().String() + "/websocket?x=1", Timeout: 300 * time.Millisecond})
+	pg := chain[0].PlainGet
+	if !e.NoResponseHead || pg == nil || pg.ResponseHeader("Server") != "nginx/1.22.1" || pg.Status != 400 ||
+		pg.RequestLine != "GET /websocket?x=1 HTTP/1.1" || pg.RequestHeader("Upgrade") != "" {
+		t.Fatalf("no response head %v, plain GET %+v", e.NoResponseHead, pg)
+	}
+	// A connect failure makes no follow-up request.
+	_, chain = dialErr(t, Config{URL: "ws://127.0.0.1:1/", Timeout: 300 * time.Millisecond})
+	if chain[0].PlainGet != nil {
+		t.Fatal("a refused connection got a plain GET")
+	}
+}

@@ -142,6 +142,10 @@ type Handshake struct {
 	TLS         *TLSInfo
 	Checks      Checks
 	Started     time.Time
+	// PlainGet, when the upgrade request got no response head
+	// (Error.NoResponseHead), is the answer to a plain GET of the same URL
+	// through the same route: its Server or Via names who holds the 101.
+	PlainGet *Handshake
 
 	afterHead func() []byte // the bytes that followed a 101 (see tapConn.after)
 }

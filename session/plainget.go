@@ -1,0 +1,61 @@
+package session
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/url"
+	"time"
+)
+
+// plainGetTimeout bounds the follow-up request of an upgrade that got no
+// answer.
+const plainGetTimeout = 3 * time.Second
+
+// plainGet asks the same server for the same URL without the upgrade, on a
+// new connection through the same route (proxy, TLS), and keeps its answer
+// head. When the upgrade request got no response head at all, this answer
+// is the only thing that names who holds it (its Server or Via header);
+// nil when it got no head either.
+func (p *dialPlan) plainGet(parent context.Context, u *url.URL) *Handshake {
+	ctx, cancel := context.WithTimeout(parent, min(p.cfg.Timeout, plainGetTimeout))
+	defer cancel()
+	hs := &Handshake{URL: Redacted(u), Started: time.Now()}
+	a := &attemptState{plan: p, u: u, hs: hs, phase: "connect"}
+	dial := a.dialTarget
+	if u.Scheme == "wss" {
+		dial = a.dialTLS
+	}
+	c, err := dial(ctx)
+	if err != nil {
+		return nil
+	}
+	defer c.Close()
+	if d, ok := ctx.Deadline(); ok {
+		c.SetDeadline(d)
+	}
+	req := "GET " + u.RequestURI() + " HTTP/1.1\r\nHost: " + u.Host + "\r\nUser-Agent: " + p.cfg.UserAgent +
+		"\r\nAccept: */*\r\nConnection: close\r\n\r\n"
+	if _, err := io.WriteString(c, req); err != nil {
+		return nil
+	}
+	hs.RequestRaw = []byte(req)
+	hs.RequestLine, hs.Request = ParseHead(hs.RequestRaw)
+	var buf bytes.Buffer
+	chunk := make([]byte, 4096)
+	for buf.Len() < MaxResponseHead {
+		n, err := c.Read(chunk)
+		buf.Write(chunk[:n])
+		if head, ok := splitHead(buf.Bytes()); ok {
+			hs.ResponseRaw = bytes.Clone(head)
+			hs.StatusLine, hs.Response = ParseHead(hs.ResponseRaw)
+			hs.Status, hs.Reason = parseStatusLine(hs.StatusLine)
+			hs.Timings.Total = time.Since(hs.Started)
+			return hs
+		}
+		if err != nil {
+			return nil
+		}
+	}
+	return nil
+}
