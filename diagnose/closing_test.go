@@ -80,6 +80,18 @@ func TestIdleTimeoutWithoutANamedProxy(t *testing.T) {
 	}
 }
 
+// A plain GET of the same URL (session.PlainGet, passed as Related) names
+// the proxy a piped 101 hides.
+func TestIdleTimeoutNamedByARelatedAnswer(t *testing.T) {
+	ev := cutAfter(fixture("ws://app.example.com/ws", varnishPiped101), 60*time.Second)
+	ev.Related = []*session.Handshake{fixture("ws://app.example.com/ws", varnishGorilla400)}
+	fs := Diagnose(ev)
+	if ids(fs) != "idle-timeout:error" || fs[0].Responder.Name != "varnish" || fs[0].Confidence != High || !strings.Contains(fs[0].Fix, "pipe_timeout") {
+		t.Fatalf("%s %+v", ids(fs), fs)
+	}
+	onlyFixOf(t, "varnish by Related", fs[0].Fix, "varnish")
+}
+
 // A server that pinged while wscope did not answer, then dropped the
 // connection, enforced its own ping timeout: not a proxy idle timeout.
 func TestServerPingTimeoutIsNotIdle(t *testing.T) {

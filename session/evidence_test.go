@@ -383,3 +383,18 @@ func TestNoResponseHeadFetchesAPlainGet(t *testing.T) {
 		t.Fatal("a refused connection got a plain GET")
 	}
 }
+
+func TestPlainGetExported(t *testing.T) {
+	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Via", "1.1 varnish (Varnish/7.1)")
+		w.WriteHeader(404)
+	}))
+	defer s.Close()
+	h, err := PlainGet(context.Background(), Config{URL: wsURL(s, "/ws"), UserAgent: "wscope-test"})
+	if err != nil || h == nil || h.Status != 404 || h.ResponseHeader("Via") != "1.1 varnish (Varnish/7.1)" || h.RequestHeader("User-Agent") != "wscope-test" {
+		t.Fatalf("%+v %v", h, err)
+	}
+	if _, err := PlainGet(context.Background(), Config{URL: "ftp://x"}); err == nil {
+		t.Fatal("a bad URL was accepted")
+	}
+}

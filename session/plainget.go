@@ -59,3 +59,21 @@ func (p *dialPlan) plainGet(parent context.Context, u *url.URL) *Handshake {
 	}
 	return nil
 }
+
+// PlainGet sends a plain GET of cfg.URL (no upgrade headers) through the
+// same route a Dial would take (--proxy, --connect-to, TLS) and returns the
+// answer's head, within min(cfg.Timeout, 3s). It names who answers on an
+// address when a WebSocket attempt got no telling answer (a varnish pipe
+// passes the app's 101 untouched; its plain answers carry Via: varnish):
+// pass it to diagnose as Evidence.Related. nil when no head came back.
+func PlainGet(ctx context.Context, cfg Config) (*Handshake, error) {
+	u, err := NormalizeURL(cfg.URL)
+	if err != nil {
+		return nil, Usagef("e.g. ws://127.0.0.1:8765/echo or wss://example.com/socket", "%v", err)
+	}
+	plan, err := newPlan(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return plan.plainGet(ctx, u), nil
+}
