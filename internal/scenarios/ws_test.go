@@ -76,7 +76,7 @@ func TestGraphQLWSCloseCodes(t *testing.T) {
 		mod     func(*probe.Options)
 	}{
 		{4406, "graphql-transport-ws", func(o *probe.Options) { o.Session.Subprotocols = []string{"graphql-ws"} }},
-		{4401, "connection_init", func(o *probe.Options) {
+		{4401, "connection_ack", func(o *probe.Options) {
 			o.Session.Subprotocols = []string{"graphql-transport-ws"}
 			o.Sends = []probe.Message{{Op: session.OpText, Payload: []byte(`{"id":"1","type":"subscribe","payload":{"query":"subscription { greetings }"}}`)}}
 			o.Wait = 3 * time.Second
@@ -93,7 +93,7 @@ func TestGraphQLWSCloseCodes(t *testing.T) {
 			if r.Close == nil || r.Close.Code != c.code {
 				t.Fatalf("graphql-ws did not close with %d:\n%s", c.code, describe(r))
 			}
-			f := check(t, r, expect{ID: "app-close", Responder: []string{"graphql-ws", "ws"}, Proxy: "", Shows: []string{itoa(c.code)}})
+			f := check(t, r, expect{ID: "app-close", Responder: []string{"graphql-transport-ws", "graphql-ws", "ws"}, Proxy: "", Shows: []string{itoa(c.code)}})
 			if f.ID != "" && !containsAny(squeeze(f.Title+" "+f.Detail+" "+f.Fix), []string{c.meaning}) {
 				t.Errorf("the finding does not say what %d means (nothing about %s): %q / %q / %q", c.code, c.meaning, f.Title, f.Detail, f.Fix)
 			}
