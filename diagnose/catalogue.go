@@ -122,11 +122,14 @@ type FixData struct {
 }
 
 // sampleData fills templates for Explain and the catalogue test.
-var sampleData = FixData{Seconds: 60, SettingSeconds: 60, Suggest: "3600s", Path: "/ws", Host: "app.example.com", Port: "443",
-	Target: "app.example.com:8443", TargetPort: "8443", Origin: "https://app.example.com", Missing: "Upgrade",
-	Backend: "APP_HOST:APP_PORT", Protocol: "graphql-transport-ws"}
+func sampleData() FixData {
+	return FixData{Seconds: 60, SettingSeconds: 60, Suggest: "3600s", Path: "/ws", Host: "app.example.com", Port: "443",
+		Target: "app.example.com:8443", TargetPort: "8443", Origin: "https://app.example.com", Missing: "Upgrade",
+		Backend: "APP_HOST:APP_PORT", Protocol: "graphql-transport-ws"}
+}
 
-// Catalogue is the parsed catalogue. It is immutable once loaded.
+// Catalogue is the parsed catalogue. It is immutable once loaded: the
+// entries its methods return are shared and must not be modified.
 type Catalogue struct {
 	findings   map[string]*FindingText
 	ids        []string

@@ -56,7 +56,7 @@ func TestEveryTemplateRenders(t *testing.T) {
 		if f.FixKey != "" {
 			fixKeys[f.FixKey] = true
 		}
-		if g := f.GenericFix(sampleData); g == "" || strings.Contains(g, "<no value>") {
+		if g := f.GenericFix(sampleData()); g == "" || strings.Contains(g, "<no value>") {
 			t.Errorf("%s: generic fix renders as %q", id, g)
 		}
 	}
@@ -65,7 +65,7 @@ func TestEveryTemplateRenders(t *testing.T) {
 			if !fixKeys[key] {
 				t.Errorf("%s: fix %q is used by no finding", r.Name, key)
 			}
-			s, ok := r.RenderFix(key, sampleData)
+			s, ok := r.RenderFix(key, sampleData())
 			if !ok || strings.TrimSpace(s) == "" || strings.Contains(s, "<no value>") {
 				t.Errorf("%s: fix %q does not render: %q", r.Name, key, s)
 			}

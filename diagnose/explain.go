@@ -48,10 +48,10 @@ func (c *Catalogue) Explain(id string) (Explanation, bool) {
 		return Explanation{}, false
 	}
 	e := Explanation{ID: id, Severity: t.Severity, Title: t.Title, Meaning: trim(t.Meaning),
-		Confirm: trim(t.Confirm), Generic: t.GenericFix(sampleData), Fixes: []ResponderFix{}}
+		Confirm: trim(t.Confirm), Generic: t.GenericFix(sampleData()), Fixes: []ResponderFix{}}
 	if t.FixKey != "" {
 		for _, r := range c.responders {
-			if s, ok := r.RenderFix(t.FixKey, sampleData); ok {
+			if s, ok := r.RenderFix(t.FixKey, sampleData()); ok {
 				e.Fixes = append(e.Fixes, ResponderFix{Responder: Responder{Role: r.Role, Name: r.Name}, Display: r.Display, Text: s})
 			}
 		}

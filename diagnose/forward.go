@@ -75,33 +75,33 @@ func (b *builder) socksFindings(p *session.ProxyExchange) []Finding {
 	}
 	dante := b.responder("dante")
 	resp := Responder{Role: RoleForwardProxy, Name: "dante"}
-	reply := func(kind, text, means string) Clue { return Clue{Kind: "proxy-reply", Text: text, Means: means} }
+	reply := func(text, means string) Clue { return Clue{Kind: "proxy-reply", Text: text, Means: means} }
 	var f Finding
 	switch {
 	case r.Method == 0xff:
 		f = b.base("auth-required")
 		f.Title = "The SOCKS5 proxy accepts none of the authentication methods offered"
 		f.Detail = fmt.Sprintf("SOCKS5 proxy %s chose method 0xFF (no acceptable methods) for %s", p.Proxy, p.Request)
-		f.Evidence = []Clue{reply("proxy-reply", "SOCKS5 method reply 0xFF", "the proxy requires authentication (dante: socksmethod username) and wscope offered none it accepts")}
+		f.Evidence = []Clue{reply("SOCKS5 method reply 0xFF", "the proxy requires authentication (dante: socksmethod username) and wscope offered none it accepts")}
 		f.Confidence = Medium
 	case r.AuthStatus > 0:
 		f = b.base("auth-required")
 		f.Title = "The SOCKS5 proxy refused the credentials"
 		f.Detail = fmt.Sprintf("SOCKS5 proxy %s answered username/password status %d", p.Proxy, r.AuthStatus)
-		f.Evidence = []Clue{reply("proxy-reply", fmt.Sprintf("SOCKS5 auth status %d", r.AuthStatus), "the user name or password is wrong")}
+		f.Evidence = []Clue{reply(fmt.Sprintf("SOCKS5 auth status %d", r.AuthStatus), "the user name or password is wrong")}
 		f.Confidence = High
 	case r.Reply == 2:
 		f = b.base("proxy-denied")
 		f.Title = "The SOCKS5 proxy's rules do not allow this target (reply 2)"
 		f.Detail = fmt.Sprintf("SOCKS5 proxy %s answered reply 2 (connection not allowed by ruleset) to CONNECT %s", p.Proxy, p.Target)
-		f.Evidence = []Clue{reply("proxy-reply", "SOCKS5 reply 2: connection not allowed by ruleset", "a rule of the proxy (dante: socks block) matched the target")}
+		f.Evidence = []Clue{reply("SOCKS5 reply 2: connection not allowed by ruleset", "a rule of the proxy (dante: socks block) matched the target")}
 		f.Confidence = Medium
 		f.Check = "Ask the same proxy for another target (e.g. port 443 of the same host): if that works, a rule blocks this one."
 	case r.Reply > 0:
 		f = b.base("proxy-error")
 		f.Title = fmt.Sprintf("The SOCKS5 proxy could not reach %s (%s)", p.Target, session.ReplyText(r.Reply))
 		f.Detail = fmt.Sprintf("SOCKS5 proxy %s answered reply %d (%s) to CONNECT %s", p.Proxy, r.Reply, session.ReplyText(r.Reply), p.Target)
-		f.Evidence = []Clue{reply("proxy-reply", fmt.Sprintf("SOCKS5 reply %d: %s", r.Reply, session.ReplyText(r.Reply)), "the proxy tried and failed to connect to the target")}
+		f.Evidence = []Clue{reply(fmt.Sprintf("SOCKS5 reply %d: %s", r.Reply, session.ReplyText(r.Reply)), "the proxy tried and failed to connect to the target")}
 		f.Confidence = High
 	default:
 		return nil

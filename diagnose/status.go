@@ -451,7 +451,7 @@ func (b *builder) httpsRedirect(hs *session.Handshake, a answer, at attribution,
 		f.Detail += ". The client used ws://: if the app must be reached over TLS, use wss://; if a TLS proxy is in front, it is not telling the app"
 		f.Alternatives = []Alternative{{ID: "redirect", Title: "The app only serves https and the client used ws://: connect with wss://"}}
 	}
-	f.Check = fmt.Sprintf("Send -H 'X-Forwarded-Proto: https' to the app directly (--connect-to): a 101 then means the proxy in front must send it.")
+	f.Check = "Send -H 'X-Forwarded-Proto: https' to the app directly (--connect-to): a 101 then means the proxy in front must send it."
 	return f
 }
 
