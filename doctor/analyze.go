@@ -66,6 +66,7 @@ func analyze(b *battery, res *results) *Report {
 		r.Causes[i] = *c
 	}
 	r.Checks = a.checks(br)
+	a.redact(r)
 	r.Healthy = br.Upgraded && !slices.ContainsFunc(r.Causes, func(c Cause) bool { return c.Severity == diagnose.Error })
 	r.setExitCode()
 	return r
@@ -287,7 +288,12 @@ func (a *analyzer) direct(br *probe.Report) {
 // the app: the request sent straight to it carried the Upgrade headers, so
 // the app saw the handshake and refused it for a reason of its own.
 func (a *analyzer) appRefused(f diagnose.Finding) diagnose.Finding {
-	if f.ID != "upgrade-rejected" && f.ID != "missing-upgrade-headers" {
+	proxyBlamed := func(id string) bool { return id == "upgrade-rejected" || id == "missing-upgrade-headers" }
+	if !proxyBlamed(f.ID) {
+		// The diagnosis may still offer "a proxy dropped the headers" as
+		// the alternative reading; the request that went straight to the
+		// app rules it out.
+		f.Alternatives = slices.DeleteFunc(slices.Clone(f.Alternatives), func(alt diagnose.Alternative) bool { return proxyBlamed(alt.ID) })
 		return f
 	}
 	g := diagnose.Finding{ID: "upgrade-refused", Severity: diagnose.Error,

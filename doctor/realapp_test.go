@@ -17,7 +17,7 @@ import (
 // handshake without Origin with 404 "Page not found". The doctor sends the
 // browser's Origin, gets the welcome, and does not blame any proxy.
 func TestRealActionCableWantsAnOrigin(t *testing.T) {
-	app := realapp.ActionCable(t, false)
+	app := realapp.ActionCable(t, realapp.CableOptions{})
 	r := run(t, "ws://"+app.Addr+"/cable", nil)
 	if !r.Healthy || r.ExitCode != 0 || r.Protocol != "actioncable" {
 		t.Fatalf("exit %d causes %s\n%s\n%s", r.ExitCode, causeIDs(r), dump(r), app.Output())
@@ -37,7 +37,7 @@ func TestRealActionCableWantsAnOrigin(t *testing.T) {
 // nginx, exactly like the origin refusal above, but straight to the app
 // the same request upgrades: nginx is the cause, with its fix.
 func TestRealActionCableBehindNginxWithoutUpgrade(t *testing.T) {
-	app := realapp.ActionCable(t, false)
+	app := realapp.ActionCable(t, realapp.CableOptions{})
 	px := nginx(t, app.Addr, "none", "keep", "60s")
 	r := run(t, "ws://"+px.Addr+"/cable", func(o *Options) { o.Direct = app.Addr })
 	if r.ExitCode != 1 || len(r.Causes) == 0 {
@@ -86,5 +86,27 @@ func TestRealSocketIOOpen(t *testing.T) {
 	c := check(r, ProbeProtocol)
 	if c == nil || c.Passed || !strings.Contains(c.Result, "open after") || !strings.Contains(c.Result, "no ping within 2s") {
 		t.Fatalf("protocol check %+v", c)
+	}
+}
+
+// rails#31524 against real Rails: ActionCable with the same-origin check
+// behind nginx terminating TLS without X-Forwarded-Proto. The https page's
+// Origin is refused with 404 "Page not found"; the http one is accepted.
+// The doctor names the cause and nginx's lines, and not the Upgrade.
+func TestRealActionCableBehindTLSNginxWithoutForwardedProto(t *testing.T) {
+	app := realapp.ActionCable(t, realapp.CableOptions{SameOriginOnly: true})
+	caFile, cert, key := tlsFiles(t)
+	px := nginxWith(t, map[string]string{"upstream": app.Addr, "upgrade": "map", "host": "keep", "cert": cert, "key": key})
+	r := run(t, "wss://"+px.Addr+"/cable", func(o *Options) { o.Session.CACertFile = caFile })
+	if r.ExitCode != 1 || len(r.Causes) == 0 {
+		t.Fatalf("exit %d causes %s\n%s\n%s", r.ExitCode, causeIDs(r), dump(r), app.Output())
+	}
+	top := r.Causes[0]
+	if top.ID != "origin-rejected" || !top.Decisive || !slices.Contains(top.SeenBy, ProbeOriginScheme) ||
+		!strings.Contains(top.Fix, "X-Forwarded-Proto $scheme") {
+		t.Fatalf("top %+v\n%s", top, dump(r))
+	}
+	if slices.ContainsFunc(r.Causes, func(c Cause) bool { return c.ID == "upgrade-rejected" }) {
+		t.Fatalf("the dropped-Upgrade reading survived: %s", causeIDs(r))
 	}
 }
