@@ -77,6 +77,9 @@ func TestRefusalsAreAttributed(t *testing.T) {
 			id: "upgrade-refused", role: RoleReverseProxy, responder: "ingress-nginx", fix: "no route"},
 		{name: "401 with WWW-Authenticate", hs: fixture("ws://app.example.com/ws", "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Bearer\r\n\r\n"),
 			id: "auth-required", conf: High, fix: "Authorization"},
+		// Go's default 404 is also Traefik's: no proxy may be blamed for it.
+		{name: "a Go server's 404 page not found", hs: fixture("ws://app.example.com/nope", "HTTP/1.1 404 Not Found\r\nContent-Type: text/plain; charset=utf-8\r\nX-Content-Type-Options: nosniff\r\n\r\n404 page not found\n"),
+			id: "upgrade-refused", fix: "trailing slash"},
 		{name: "unknown 418", hs: fixture("ws://app.example.com/ws", "HTTP/1.1 418 I'm a teapot\r\n\r\n"),
 			id: "upgrade-refused", conf: Low},
 		{name: "bare 400 behind nginx", hs: fixture("ws://app.example.com/ws", "HTTP/1.1 400 Bad Request\r\nServer: nginx/1.24\r\n\r\nBad Request"),
@@ -92,6 +95,9 @@ func TestRefusalsAreAttributed(t *testing.T) {
 		if f.ID != c.id {
 			t.Errorf("%s: id %s, want %s (%s; %s)", c.name, f.ID, c.id, f.Title, f.Detail)
 			continue
+		}
+		if c.responder == "" && (f.Responder.Role == RoleReverseProxy || f.Responder.Role == RoleCDN) {
+			t.Errorf("%s: blames %+v", c.name, f.Responder)
 		}
 		if c.responder != "" && (f.Responder.Name != c.responder || f.Responder.Role != c.role) {
 			t.Errorf("%s: responder %+v, want %s %s", c.name, f.Responder, c.role, c.responder)
