@@ -55,6 +55,9 @@ type Signature struct {
 	Where string `toml:"where"`
 	Name  string `toml:"name"`
 	Match string `toml:"match"` // case-insensitive substring; empty: presence
+	// Whole: for "body", the whole body must be Match (white space aside),
+	// not just contain it.
+	Whole bool `toml:"whole"`
 	// Status limits the signature to one response status (0: any).
 	Status int `toml:"status"`
 	// Path limits it to request paths ending so (e.g. "/cable").

@@ -156,7 +156,7 @@ func (s Signature) matches(a answer) (Clue, bool) {
 			return Clue{Kind: "header", Text: "no " + s.Name + " header", Means: s.Note}, true
 		}
 	case "body":
-		if m := normalize(s.Match); m != "" && strings.Contains(a.body, m) {
+		if m := normalize(s.Match); m != "" && (a.body == m || !s.Whole && strings.Contains(a.body, m)) {
 			return Clue{Kind: "body", Text: "body: " + around(a.rawBody, s.Match, 120), Means: s.Note}, true
 		}
 	case "reason":
