@@ -69,6 +69,17 @@ func (c *Collector) Observe(e *session.Event) {
 	}
 }
 
+// AddRelated adds another answer of the same server (session.PlainGet of
+// the same route), which can name a responder the handshake did not.
+func (c *Collector) AddRelated(hs *session.Handshake) {
+	if hs == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.ev.Related = append(c.ev.Related, hs)
+}
+
 // Evidence is a snapshot of what was collected so far.
 func (c *Collector) Evidence() Evidence {
 	c.mu.Lock()

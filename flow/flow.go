@@ -82,6 +82,7 @@ type Flow struct {
 	Err *session.Error
 
 	opts      Options
+	cfg       session.Config // how it dialed (Identify takes the same route)
 	conn      *session.Conn
 	tracker   *protocol.Tracker
 	keeper    *protocol.Keeper
@@ -128,6 +129,7 @@ func dial(ctx context.Context, url string, cfg session.Config, opts Options, con
 	conn, chain, err := session.Dial(ctx, cfg)
 	f := newFlow(url, chain, err, cfg.Subprotocols, opts)
 	f.consume = consume
+	f.cfg = cfg
 	if err != nil {
 		f.Err = f.collector.Evidence().DialErr
 		f.end()
@@ -386,6 +388,32 @@ func (f *Flow) Findings(now time.Time) []diagnose.Finding {
 		fs = []diagnose.Finding{}
 	}
 	return fs
+}
+
+// NeedsIdentifying reports whether the diagnosis blames something it
+// cannot name: a cut (idle timeout, swallowed upgrade) with no responder.
+// Identify can then ask the same route who answers there.
+func (f *Flow) NeedsIdentifying(now time.Time) bool {
+	for _, fd := range f.Findings(now) {
+		if (fd.ID == "idle-timeout" || fd.ID == "upgrade-swallowed") && fd.Responder.Name == "" {
+			return true
+		}
+	}
+	return false
+}
+
+// Identify sends a plain GET of the flow's URL through the same route
+// (session.PlainGet) and adds the answer to the evidence: a proxy that
+// passes the app's 101 untouched (a varnish pipe) still names itself in
+// its plain answers. It does network I/O: call it from a goroutine or a
+// command, never from Update.
+func (f *Flow) Identify(ctx context.Context) {
+	if f.cfg.URL == "" {
+		return
+	}
+	if hs, err := session.PlainGet(ctx, f.cfg); err == nil && hs != nil {
+		f.collector.AddRelated(hs)
+	}
 }
 
 // Side is the flow as one side of a comparison.

@@ -89,6 +89,9 @@ func Run(ctx context.Context, opts Options) *Report {
 			r.Idle.ClosedAfterMS = r.Close.AfterMS
 		}
 	}
+	if fl.NeedsIdentifying(time.Now()) {
+		fl.Identify(ctx)
+	}
 	r.Side = fl.Side(time.Now())
 	r.Findings = r.Side.Findings
 	r.Protocol = string(fl.Protocol())
