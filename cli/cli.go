@@ -77,6 +77,8 @@ type runSeams struct {
 	root    func(*ui.Options) error
 	probe   func(*probeOptions) error
 	compare func(*compareOptions) error
+	doctor  func(*doctorOptions) error
+	explain func(*explainOptions) error
 }
 
 func newRoot(env Env) *cobra.Command { return newRootWith(env, runSeams{}) }
@@ -107,6 +109,6 @@ func newRootWith(env Env, seams runSeams) *cobra.Command {
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
 		return usageErr("%v (see --help)", err)
 	})
-	root.AddCommand(newProbeCmd(env, seams.probe), newServeCmd(env), newDemoCmd(env), newReplayCmd(env), newExportCmd(env), newViewCmd(env), newCompareCmd(env, seams.compare), newDoctorCmd(env, nil), newExplainCmd(env, nil))
+	root.AddCommand(newProbeCmd(env, seams.probe), newServeCmd(env), newDemoCmd(env), newReplayCmd(env), newExportCmd(env), newViewCmd(env), newCompareCmd(env, seams.compare), newDoctorCmd(env, seams.doctor), newExplainCmd(env, seams.explain))
 	return root
 }

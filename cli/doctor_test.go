@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"net"
 	"net/http"
@@ -30,16 +29,7 @@ func parseWith(t *testing.T, cmd *cobra.Command, args ...string) (int, string) {
 		}
 	}
 	root.AddCommand(cmd)
-	root.SetArgs(args)
-	root.SetOut(&out)
-	root.SetErr(&errOut)
-	if err := root.ExecuteContext(context.Background()); err != nil {
-		if ee, ok := err.(*exitError); ok {
-			return ee.code, ee.msg
-		}
-		return 2, err.Error()
-	}
-	return 0, ""
+	return execute(root, &out, &errOut, args)
 }
 
 func TestDoctorFlagsFillTheOptions(t *testing.T) {

@@ -7,19 +7,27 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/wscope/wscope/protocol"
 	"github.com/wscope/wscope/session"
 	"github.com/wscope/wscope/ui"
 )
 
-// parse runs wscope's flag parsing with the given seams and no network.
+// parse runs wscope's flag parsing with the given seams and no network
+// (a seam that stops the command stops it right after parsing).
 func parse(t *testing.T, seams runSeams, args ...string) (int, string) {
 	t.Helper()
 	var out, errOut bytes.Buffer
 	root := newRootWith(Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errOut, Getenv: func(string) string { return "" }}, seams)
+	return execute(root, &out, &errOut, args)
+}
+
+// execute runs root with args and maps its error to an exit code and message.
+func execute(root *cobra.Command, out, errOut *bytes.Buffer, args []string) (int, string) {
 	root.SetArgs(args)
-	root.SetOut(&out)
-	root.SetErr(&errOut)
+	root.SetOut(out)
+	root.SetErr(errOut)
 	if err := root.ExecuteContext(context.Background()); err != nil {
 		if ee, ok := err.(*exitError); ok {
 			return ee.code, ee.msg
