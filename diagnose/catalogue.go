@@ -58,8 +58,13 @@ type Signature struct {
 	// Whole: for "body", the whole body must be Match (white space aside),
 	// not just contain it.
 	Whole bool `toml:"whole"`
+	// Case: for "body", match case-sensitively (Engine.IO's bare "Bad
+	// request" is not Go's "Bad Request").
+	Case bool `toml:"case"`
 	// Status limits the signature to one response status (0: any).
 	Status int `toml:"status"`
+	// Code limits a close-reason signature to one close code (0: any).
+	Code int `toml:"code"`
 	// Path limits it to request paths ending so (e.g. "/cable").
 	Path string `toml:"path"`
 	// Proves is "answered" when this responder wrote the response (an
@@ -72,6 +77,12 @@ type Signature struct {
 	Means string `toml:"means"`
 	// Note says in words what the signature shows.
 	Note string `toml:"note"`
+	// Fix is the key of the responder's fix for this very answer, when it
+	// has one of its own (Engine.IO code 5: use a v4 client or allowEIO3);
+	// empty: the finding's fix key.
+	Fix string `toml:"fix"`
+
+	exact string // Match as written, for Case
 }
 
 // Settings are the responder's knobs the findings name.
@@ -251,7 +262,13 @@ func parseResponder(fsys fs.FS, file string) (*ResponderSpec, error) {
 		default:
 			return nil, fmt.Errorf("%s: signature %d: confidence %q is not high, medium or low", file, i+1, s.Confidence)
 		}
+		r.Signatures[i].exact = strings.Join(strings.Fields(s.Match), " ")
 		r.Signatures[i].Match = strings.ToLower(s.Match)
+	}
+	for i, s := range r.Signatures {
+		if s.Fix != "" && r.Fix[s.Fix] == "" {
+			return nil, fmt.Errorf("%s: signature %d: fix %q is not in its [fix] table", file, i+1, s.Fix)
+		}
 	}
 	r.tmpl = map[string]*template.Template{}
 	for key, text := range r.Fix {

@@ -61,8 +61,12 @@ func TestEveryTemplateRenders(t *testing.T) {
 		}
 	}
 	for _, r := range c.Responders() {
+		own := map[string]bool{} // keys its signatures name for their own answer
+		for _, s := range r.Signatures {
+			own[s.Fix] = s.Fix != ""
+		}
 		for key := range r.Fix {
-			if !fixKeys[key] {
+			if !fixKeys[key] && !own[key] {
 				t.Errorf("%s: fix %q is used by no finding", r.Name, key)
 			}
 			s, ok := r.RenderFix(key, sampleData())

@@ -263,24 +263,55 @@ func appCloseCode(proto string, code int) (meaning, fix string, ok bool) {
 }
 
 // appClose: a 3000-4999 close code, with its meaning when the protocol is
-// known (graphql-transport-ws from the subprotocol, Odoo from /websocket).
+// known: from the subprotocol selected, from the close itself (graphql-ws
+// closes 4406 "Subprotocol not acceptable" when none was), from the path
+// (Odoo's /websocket).
 func (b *builder) appClose(sc *session.StateChange, after time.Duration) Finding {
 	f := b.base("app-close")
-	proto := ""
-	switch {
-	case strings.EqualFold(b.final.Checks.Subprotocol, "graphql-transport-ws"):
-		proto = "graphql-transport-ws"
-	case strings.HasSuffix(pathOf(b.final.URL), "/websocket"):
-		proto = "odoo"
-	}
-	f.Responder = Responder{Role: RoleApp, Name: proto}
+	at := b.cat.identify(answerOf(b.final))
+	f.Path = at.pathResponders()
 	f.Evidence = []Clue{{Kind: "close", Text: fmt.Sprintf("close frame %d %q", sc.Code, sc.Reason)}}
 	f.Detail = fmt.Sprintf("%s after %s", sc.Detail, after)
 	f.Confidence = Medium
 	f.Fix = b.fix("app-close", b.data)
+	proto := ""
+	var app *ResponderSpec
+	h, named := b.cat.identifyClose(sc.Code, sc.Reason)
+	switch {
+	case strings.EqualFold(b.final.Checks.Subprotocol, "graphql-transport-ws"):
+		proto, app = "graphql-transport-ws", b.responder("graphql-ws")
+		f.Evidence = append(f.Evidence, Clue{Kind: "header", Text: "Sec-WebSocket-Protocol: graphql-transport-ws", Means: "the 101 selected graphql-transport-ws: a graphql-ws server"})
+	case named && h.r.Name == "graphql-ws":
+		proto, app = "graphql-transport-ws", h.r
+	case strings.HasSuffix(pathOf(b.final.URL), "/websocket"):
+		proto, app = "odoo", b.responder("odoo")
+	}
+	if named && h.r == app {
+		f.Evidence = append(f.Evidence, Clue{Kind: "close", Text: fmt.Sprintf("reason %q with code %d", sc.Reason, sc.Code), Means: h.sig.Note})
+	}
+	if app == nil {
+		if a, _ := b.appOf(at); a != nil {
+			app = a
+		}
+	}
+	f.Responder = Responder{Role: RoleApp}
+	if app != nil {
+		f.Responder = at.responderOf(app)
+	}
 	if meaning, fix, ok := appCloseCode(proto, sc.Code); ok {
-		f.Title = fmt.Sprintf("The %s server closed with %d: %s", proto, sc.Code, strings.SplitN(meaning, ":", 2)[0])
+		name := proto
+		if app != nil {
+			name = app.Display
+		}
+		f.Title = fmt.Sprintf("The %s server closed with %d: %s", name, sc.Code, strings.SplitN(meaning, ":", 2)[0])
 		f.Detail += fmt.Sprintf(". In %s, %d means %s", proto, sc.Code, meaning)
+		if proto == "graphql-transport-ws" && sc.Code == 4406 {
+			if offered := b.final.RequestHeader("Sec-WebSocket-Protocol"); offered != "" {
+				f.Detail += fmt.Sprintf(" (the client offered %q)", offered)
+			} else {
+				f.Detail += " (the client offered no subprotocol)"
+			}
+		}
 		f.Evidence = append(f.Evidence, Clue{Kind: "close", Text: fmt.Sprintf("%s close code %d", proto, sc.Code), Means: meaning})
 		f.Fix = fix
 		f.Confidence = High

@@ -40,13 +40,33 @@ const (
 	h2oGorilla400     = "HTTP/1.1 400 Bad Request\r\nDate: Wed, 25 Nov 2026 03:26:24 GMT\r\nConnection: close\r\nContent-Length: 12\r\nServer: h2o/2.2.5\r\nContent-Type: text/plain; charset=utf-8\r\nSec-Websocket-Version: 13\r\nX-Content-Type-Options: nosniff\r\n\r\nBad Request\n"
 	h2o502            = "HTTP/1.1 502 Gateway Error\r\nDate: Wed, 25 Nov 2026 03:26:24 GMT\r\nConnection: close\r\nContent-Length: 17\r\nServer: h2o/2.2.5\r\ncontent-type: text/plain; charset=utf-8\r\n\r\nconnection failed"
 	rails404          = "HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\nContent-Length: 14\r\n\r\nPage not found"
-	eioSticky         = "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\n\r\n{\"code\":1,\"message\":\"Session ID unknown\"}"
-	eioBadRequest     = "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\n\r\n{\"code\":3,\"message\":\"Bad request\"}"
-	eioTransport      = "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\n\r\n{\"code\":0,\"message\":\"Transport unknown\"}"
-	ws426             = "HTTP/1.1 426 Upgrade Required\r\nContent-Type: text/plain\r\nDate: Wed, 25 Nov 2026 03:30:00 GMT\r\nConnection: keep-alive\r\nContent-Length: 16\r\n\r\nUpgrade Required"
-	wsExtensions      = "HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Type: text/html\r\nContent-Length: 56\r\n\r\nInvalid or unacceptable Sec-WebSocket-Extensions header"
-	odooOrigin        = "HTTP/1.1 400 BAD REQUEST\r\nServer: Werkzeug/2.0.2 Python/3.11.2\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<!doctype html>\n<html lang=en>\n<title>400 Bad Request</title>\n<h1>Bad Request</h1>\n<p>Empty or missing header(s): origin</p>\n"
-	odooUpgrade       = "HTTP/1.1 400 BAD REQUEST\r\nServer: nginx/1.22.1\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<!doctype html>\n<html lang=en>\n<title>400 Bad Request</title>\n<h1>Bad Request</h1>\n<p>Empty or missing header(s): upgrade, connection</p>\n"
+	// Engine.IO answers a plain HTTP request (polling, or an upgrade a
+	// proxy lost) with JSON (abortRequest) ...
+	eioSticky     = "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\n\r\n{\"code\":1,\"message\":\"Session ID unknown\"}"
+	eioBadRequest = "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\n\r\n{\"code\":3,\"message\":\"Bad request\"}"
+	eioTransport  = "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\n\r\n{\"code\":0,\"message\":\"Transport unknown\"}"
+	// ... and an upgrade it refuses with the bare message (abortUpgrade in
+	// engine.io 6.6 build/server.js), captured from Socket.IO 4 on Node,
+	// directly and behind HAProxy 2.6 / nginx 1.22 round robin.
+	eioUpgradeTransport   = "HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-type: text/html\r\nContent-Length: 17\r\n\r\nTransport unknown"
+	eioUpgradeStickyHA    = "HTTP/1.1 400 Bad Request\r\ncontent-type: text/html\r\ncontent-length: 18\r\n\r\nSession ID unknown"
+	eioUpgradeStickyNginx = "HTTP/1.1 400 Bad Request\r\nServer: nginx/1.22.1\r\nDate: Wed, 25 Nov 2026 03:56:37 GMT\r\nContent-Type: text/html\r\nContent-Length: 18\r\nConnection: keep-alive\r\n\r\nSession ID unknown"
+	eioUpgradeBadRequest  = "HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-type: text/html\r\nContent-Length: 11\r\n\r\nBad request"
+	eioSpacedVersion      = "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\n\r\n{\"code\": 5, \"message\": \"Unsupported protocol version\"}"
+	// Python websockets 10.4 (legacy server) to a request without the upgrade.
+	pyWebsockets426 = "HTTP/1.1 426 Upgrade Required\r\nUpgrade: websocket\r\nDate: Wed, 25 Nov 2026 03:57:07 GMT\r\nServer: Python/3.11 websockets/10.4\r\nContent-Length: 137\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nFailed to open a WebSocket connection: invalid Connection header: keep-alive.\n\nYou cannot access a WebSocket server directly with a browser. You need a WebSocket client.\n"
+	pyWebsockets101 = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\nDate: Wed, 25 Nov 2026 03:57:07 GMT\r\nServer: Python/3.11 websockets/10.4\r\n\r\n"
+	// Node ws's 101 (and gorilla's: the same bytes).
+	ws101        = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n"
+	ws426        = "HTTP/1.1 426 Upgrade Required\r\nContent-Type: text/plain\r\nDate: Wed, 25 Nov 2026 03:30:00 GMT\r\nConnection: keep-alive\r\nContent-Length: 16\r\n\r\nUpgrade Required"
+	wsExtensions = "HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Type: text/html\r\nContent-Length: 56\r\n\r\nInvalid or unacceptable Sec-WebSocket-Extensions header"
+	odooOrigin   = "HTTP/1.1 400 BAD REQUEST\r\nServer: Werkzeug/2.0.2 Python/3.11.2\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<!doctype html>\n<html lang=en>\n<title>400 Bad Request</title>\n<h1>Bad Request</h1>\n<p>Empty or missing header(s): origin</p>\n"
+	odooUpgrade  = "HTTP/1.1 400 BAD REQUEST\r\nServer: nginx/1.22.1\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<!doctype html>\n<html lang=en>\n<title>400 Bad Request</title>\n<h1>Bad Request</h1>\n<p>Empty or missing header(s): upgrade, connection</p>\n"
+	// Odoo's 8069 with workers > 0 raises "Couldn't bind the websocket…";
+	// Odoo logs it and answers werkzeug's generic 500 page (odoo/http.py),
+	// here through nginx. odoo8069 is the same with a debug traceback that
+	// quotes the message.
+	odoo8069Generic   = "HTTP/1.1 500 Internal Server Error\r\nServer: nginx/1.22.1\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: 265\r\nConnection: keep-alive\r\n\r\n<!doctype html>\n<html lang=en>\n<title>500 Internal Server Error</title>\n<h1>Internal Server Error</h1>\n<p>The server encountered an internal error and was unable to complete its request. Either the server is overloaded or there is an error in the application.</p>\n"
 	odoo8069          = "HTTP/1.1 500 INTERNAL SERVER ERROR\r\nServer: nginx/1.22.1\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<!doctype html>\n<html lang=en>\n<title>500 Internal Server Error</title>\n<h1>Internal Server Error</h1>\n<p>Couldn't bind the websocket. Is the connection opened on the evented port (8072)?</p>\n"
 	tornado400        = "HTTP/1.1 400 Bad Request\r\nServer: TornadoServer/6.3.3\r\nContent-Type: text/html; charset=UTF-8\r\n\r\nCan \"Upgrade\" only to \"WebSocket\"."
 	envoy403          = "HTTP/1.1 403 Forbidden\r\ncontent-length: 19\r\ncontent-type: text/plain\r\ndate: Wed, 25 Nov 2026 03:30:00 GMT\r\nserver: envoy\r\n\r\nupgrade_failed"

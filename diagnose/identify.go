@@ -18,13 +18,14 @@ type answer struct {
 	headers    []session.Header
 	rawBody    string
 	body       string // lowercased, runs of white space as one space
+	compact    string // lowercased, without any white space (JSON spacing aside)
 	path       string // the request path, without a trailing slash
 }
 
 func answerOf(hs *session.Handshake) answer {
 	a := answer{status: hs.Status, statusLine: hs.StatusLine, reason: hs.Reason, headers: hs.Response,
 		rawBody: string(hs.Body), path: pathOf(hs.URL)}
-	a.body = normalize(a.rawBody)
+	a.body, a.compact = normalize(a.rawBody), compact(a.rawBody)
 	return a
 }
 
@@ -37,7 +38,7 @@ func proxyAnswerOf(p *session.ProxyExchange) answer {
 			a.reason = reason
 		}
 	}
-	a.body = normalize(a.rawBody)
+	a.body, a.compact = normalize(a.rawBody), compact(a.rawBody)
 	return a
 }
 
@@ -52,6 +53,11 @@ func (a answer) header(name string) (string, bool) {
 
 func normalize(s string) string { return strings.ToLower(strings.Join(strings.Fields(s), " ")) }
 
+// compact is s lowercased without white space: a body signature that is
+// contained in the body matches whatever its spacing (JSON written as
+// {"code": 1, "message": "Session ID unknown"} or without spaces).
+func compact(s string) string { return strings.ToLower(strings.Join(strings.Fields(s), "")) }
+
 // hit is one signature that matched, with what was seen.
 type hit struct {
 	r    *ResponderSpec
@@ -64,6 +70,7 @@ type attribution struct {
 	answered *ResponderSpec // who wrote the answer; nil when nothing says
 	conf     Confidence     // how sure, from its strongest signature
 	means    string         // the finding id its strongest signature names
+	sig      Signature      // that strongest signature of the answering responder
 	path     []*ResponderSpec
 	pathConf map[*ResponderSpec]Confidence // how surely each path responder was recognised
 	version  map[string]string
@@ -113,7 +120,7 @@ func (c *Catalogue) identify(a answer) attribution {
 	}
 	if at.answered != nil {
 		s := best[at.answered]
-		at.conf, at.means = s.Confidence, s.Means
+		at.conf, at.means, at.sig = s.Confidence, s.Means, s
 		if at.answered.Role != RoleApp && !onPath[at.answered] {
 			at.path = append(at.path, at.answered)
 		}
@@ -156,7 +163,13 @@ func (s Signature) matches(a answer) (Clue, bool) {
 			return Clue{Kind: "header", Text: "no " + s.Name + " header", Means: s.Note}, true
 		}
 	case "body":
-		if m := normalize(s.Match); m != "" && (a.body == m || !s.Whole && strings.Contains(a.body, m)) {
+		m := normalize(s.Match)
+		if s.Case {
+			if flat := strings.Join(strings.Fields(a.rawBody), " "); s.exact == "" || !(flat == s.exact || !s.Whole && strings.Contains(flat, s.exact)) {
+				return Clue{}, false
+			}
+		}
+		if m != "" && (a.body == m || !s.Whole && (strings.Contains(a.body, m) || strings.Contains(a.compact, compact(m)))) {
 			return Clue{Kind: "body", Text: "body: " + around(a.rawBody, s.Match, 120), Means: s.Note}, true
 		}
 	case "reason":
@@ -195,6 +208,37 @@ func (s Signature) matches(a answer) (Clue, bool) {
 	return Clue{}, false
 }
 
+// closeHit is a close-reason signature that matched a close frame.
+type closeHit struct {
+	r    *ResponderSpec
+	sig  Signature
+	seen Clue
+}
+
+// identifyClose matches the close-reason signatures against a close
+// frame: an application protocol that closes with codes and reasons of its
+// own names itself (graphql-ws: 4406 "Subprotocol not acceptable"). The
+// strongest match wins; ok is false when none matched.
+func (c *Catalogue) identifyClose(code int, reason string) (closeHit, bool) {
+	var best closeHit
+	found := false
+	for _, r := range c.responders {
+		for _, s := range r.Signatures {
+			if s.Where != "close-reason" || (s.Code != 0 && s.Code != code) {
+				continue
+			}
+			if !strings.Contains(strings.ToLower(reason), s.Match) {
+				continue
+			}
+			if !found || weight(s.Confidence) > weight(best.sig.Confidence) {
+				best = closeHit{r: r, sig: s, seen: Clue{Kind: "close", Text: fmt.Sprintf("close frame %d %q", code, reason), Means: s.Note}}
+				found = true
+			}
+		}
+	}
+	return best, found
+}
+
 // versionIn finds "name/1.2.3" (or "Name/1.2") after the match in a header line.
 func versionIn(text, match string) string {
 	if match == "" {
@@ -203,6 +247,9 @@ func versionIn(text, match string) string {
 	lower := strings.ToLower(text)
 	for i := strings.Index(lower, match); i >= 0; {
 		rest := text[i+len(match):]
+		if strings.HasSuffix(match, "/") {
+			rest = "/" + rest // the match ends at the slash: "websockets/"
+		}
 		if strings.HasPrefix(rest, "/") {
 			v := strings.TrimLeftFunc(rest[1:], func(r rune) bool { return r == 'v' })
 			end := strings.IndexFunc(v, func(r rune) bool { return !unicode.IsDigit(r) && r != '.' })

@@ -142,10 +142,20 @@ func (s *statusCase) sticky() Finding {
 }
 
 func (s *statusCase) odooPort() Finding {
-	f := s.start("odoo-wrong-port", High)
+	f := s.start("odoo-wrong-port", s.at.conf)
 	f.Detail += ". /websocket reached Odoo's HTTP worker port (8069, prefork); websockets are served only on the evented port 8072"
-	f.Fix = s.b.fix("odoo-wrong-port", s.b.data, s.at.proxy(nil), s.who)
+	proxy := s.at.proxy(nil)
+	f.Fix = s.b.fix("odoo-wrong-port", s.b.data, proxy, s.who)
 	f.Check = "Send the same request to port 8072 directly (--connect-to HOST:PORT:ODOO_HOST:8072): a 101 there confirms the routing."
+	if !strings.Contains(s.a.body, "couldn't bind the websocket") {
+		// The usual case: the message is in Odoo's log, the body is
+		// werkzeug's generic 500 page.
+		f.Detail += ". Odoo answers a websocket on 8069 with werkzeug's generic 500 page and logs \"Couldn't bind the websocket. Is the connection opened on the evented port (8072)?\""
+		f.Alternatives = []Alternative{{ID: "upgrade-refused",
+			Title: "Odoo's /websocket failed for another reason (an exception in the bus module): its log has the traceback",
+			Fix:   "Read Odoo's log at the time of the request for the traceback."}}
+		f.Check = "Odoo's log says \"Couldn't bind the websocket. Is the connection opened on the evented port (8072)?\" at the time of the request; or send the same request to port 8072 directly (--connect-to HOST:PORT:ODOO_HOST:8072): a 101 there confirms the routing."
+	}
 	return f
 }
 
@@ -366,7 +376,19 @@ func (s *statusCase) refused(conf Confidence, why string) Finding {
 		return f
 	}
 	f.Fix = s.b.fix("upgrade-refused", s.b.data, s.who)
+	if own, ok := s.ownFix(); ok {
+		f.Fix = own
+	}
 	return f
+}
+
+// ownFix is the fix the answering responder keeps for this very answer
+// (its strongest signature's fix key), when it has one.
+func (s *statusCase) ownFix() (string, bool) {
+	if s.who == nil || s.at.sig.Fix == "" {
+		return "", false
+	}
+	return s.who.RenderFix(s.at.sig.Fix, s.b.data)
 }
 
 // odooMissing lists the header names of Odoo's "Empty or missing

@@ -47,32 +47,102 @@ func (b *builder) upgradeFindings() []Finding {
 		}
 	}
 	if !c.SubprotocolOK || (len(offered) > 0 && c.Subprotocol == "") {
-		f := b.base("subprotocol-mismatch")
-		who(&f)
-		f.Detail = fmt.Sprintf("offered %q, server selected %q", strings.Join(offered, ", "), c.Subprotocol)
-		f.Evidence = append(f.Evidence, Clue{Kind: "request", Text: "Sec-WebSocket-Protocol: " + strings.Join(offered, ", ")},
-			Clue{Kind: "header", Text: "Sec-WebSocket-Protocol: " + c.Subprotocol, Means: "what the 101 selected"})
-		if c.Subprotocol == "" {
-			f.Title = "The server selected none of the offered subprotocols: browsers fail this connection"
-			f.Detail += ". Chrome fails it: \"Sent non-empty 'Sec-WebSocket-Protocol' header but no response was received\""
-		} else {
-			f.Title = "The server selected a subprotocol that was not offered"
-		}
-		d := b.data
-		if len(offered) > 0 {
-			d.Protocol = offered[0]
-		}
-		f.Fix = b.fix(f.ID, d, proxy)
-		f.Responder = Responder{Role: RoleApp}
-		f.Confidence = Medium
-		if proxy != nil {
-			f.Alternatives = []Alternative{{ID: "subprotocol-mismatch", Title: proxy.Display + " dropped Sec-WebSocket-Protocol on the way", Fix: b.fix(f.ID, d, proxy)}}
-			f.Fix = "Make the app select one of the offered subprotocols (graphql-ws servers: offer graphql-transport-ws, not the older graphql-ws)."
-		}
-		f.Check = "Offer the same subprotocol to the app directly (--connect-to): if it selects it there, the proxy drops the header."
-		out = append(out, f)
+		out = append(out, b.subprotocolMismatch(a, at, proxy, offered))
 	}
 	return out
+}
+
+// subprotocolMismatch: the client offered subprotocols and the 101
+// selected none of them (or one not offered). The app chose; a proxy that
+// dropped the header is the alternative when one is on the path.
+func (b *builder) subprotocolMismatch(a answer, at attribution, proxy *ResponderSpec, offered []string) Finding {
+	c := b.final.Checks
+	f := b.base("subprotocol-mismatch")
+	f.Path = at.pathResponders()
+	f.Evidence = at.clues(a)
+	f.Detail = fmt.Sprintf("offered %q, server selected %q", strings.Join(offered, ", "), c.Subprotocol)
+	f.Evidence = append(f.Evidence, Clue{Kind: "request", Text: "Sec-WebSocket-Protocol: " + strings.Join(offered, ", ")},
+		Clue{Kind: "header", Text: "Sec-WebSocket-Protocol: " + c.Subprotocol, Means: "what the 101 selected"})
+	if c.Subprotocol == "" {
+		f.Title = "The server selected none of the offered subprotocols: browsers fail this connection"
+		f.Detail += ". Chrome fails it: \"Sent non-empty 'Sec-WebSocket-Protocol' header but no response was received\""
+	} else {
+		f.Title = "The server selected a subprotocol that was not offered"
+	}
+	for _, p := range offered {
+		if what := knownSubprotocol(p); what != "" {
+			f.Detail += fmt.Sprintf(". %q is %s", p, what)
+		}
+	}
+	d := b.data
+	if len(offered) > 0 {
+		d.Protocol = offered[0]
+	}
+	// Who chose: the app that names itself in the 101, or in how it
+	// closed right after (graphql-ws closes 4406 "Subprotocol not
+	// acceptable"); the role alone when nothing names it.
+	app, clue := b.appOf(at)
+	f.Responder = Responder{Role: RoleApp}
+	f.Confidence = Medium
+	if app != nil {
+		f.Responder = at.responderOf(app)
+		if clue != nil {
+			f.Evidence = append(f.Evidence, *clue)
+			f.Confidence = High
+		}
+	}
+	f.Fix = b.fix(f.ID, d, app)
+	if proxy != nil {
+		if app == nil || !app.HasFix("subprotocol") {
+			f.Fix = "Make the app select one of the offered subprotocols (its WebSocket server's list of supported subprotocols), or offer one it supports."
+		}
+		if clue == nil {
+			// Nothing after the 101 shows the app refused the protocol.
+			f.Alternatives = []Alternative{{ID: "subprotocol-mismatch", Title: proxy.Display + " dropped Sec-WebSocket-Protocol on the way", Fix: b.fix(f.ID, d, proxy)}}
+		}
+	}
+	f.Check = "Offer the same subprotocol to the app directly (--connect-to): if it selects it there, the proxy drops the header."
+	if proxy == nil {
+		f.Check = "Offer a subprotocol the app lists (or none): a 101 that selects it confirms the app does not know the one offered."
+	}
+	return f
+}
+
+// appOf is the application the evidence names: its own signature on the
+// 101 (Server: … websockets/10.4), else the close that followed when its
+// code and reason are the app's own (graphql-ws: 4406 "Subprotocol not
+// acceptable"); clue is that close, nil when the 101 named it.
+func (b *builder) appOf(at attribution) (*ResponderSpec, *Clue) {
+	if sc := b.ev.Closed; sc != nil && sc.Cause == session.CauseRemoteClose {
+		if h, ok := b.cat.identifyClose(sc.Code, sc.Reason); ok && h.r.Role == RoleApp {
+			return h.r, &h.seen
+		}
+	}
+	if at.answered != nil && at.answered.Role == RoleApp {
+		return at.answered, nil
+	}
+	return nil, nil
+}
+
+// knownSubprotocol says which protocol a well-known subprotocol name is.
+func knownSubprotocol(p string) string {
+	switch strings.ToLower(p) {
+	case "graphql-transport-ws":
+		return "the graphql-ws library's protocol (graphql-transport-ws)"
+	case "graphql-ws":
+		return "the older subscriptions-transport-ws protocol; graphql-ws servers speak graphql-transport-ws and close 4406 to it"
+	case "actioncable-v1-json", "actioncable-v1-msgpack", "actioncable-unsupported":
+		return "Rails ActionCable's"
+	case "mqtt", "mqttv3.1":
+		return "MQTT over WebSocket"
+	case "v10.stomp", "v11.stomp", "v12.stomp", "stomp":
+		return "STOMP"
+	case "wamp.2.json", "wamp.2.msgpack":
+		return "WAMP v2"
+	case "ocpp1.6", "ocpp2.0", "ocpp2.0.1":
+		return "OCPP (EV charging)"
+	}
+	return ""
 }
 
 // tlsFindings explain a failed (or skipped) certificate verification.
@@ -88,7 +158,7 @@ func (b *builder) tlsFindings() []Finding {
 			f.Fix = b.fix(f.ID, b.data)
 			if info.ChainIncomplete {
 				f.Detail += fmt.Sprintf("; the server sent an incomplete chain (missing the issuer %s)", info.MissingIssuer)
-				f.Fix = "Serve the full chain: the certificate followed by its intermediates (e.g. fullchain.pem, not cert.pem)."
+				f.Fix = b.chainFix(&f)
 			}
 			return []Finding{f}
 		}
@@ -119,7 +189,7 @@ func (b *builder) tlsFindings() []Finding {
 		f.Title = "The server sent an incomplete certificate chain"
 		f.Detail = fmt.Sprintf("%s. The server sent %d certificate(s), and the last one's issuer, %s, was neither sent nor trusted: the intermediate is missing", msg, len(info.Chain), info.MissingIssuer)
 		f.Evidence = append(f.Evidence, Clue{Kind: "tls", Text: "missing issuer: " + info.MissingIssuer, Means: "the chain stops short of a root"})
-		f.Fix = "Serve the full chain: the certificate followed by its intermediates (Let's Encrypt: fullchain.pem, not cert.pem; nginx ssl_certificate, HAProxy crt, Apache SSLCertificateFile all take the chain in one file)."
+		f.Fix = b.chainFix(&f)
 		if info.IssuerURL != "" {
 			f.Evidence = append(f.Evidence, Clue{Kind: "tls", Text: "the certificate names its issuer at " + info.IssuerURL, Means: "a public CA's intermediate: some browsers fetch it themselves and work, other clients do not"})
 		} else {
@@ -130,4 +200,34 @@ func (b *builder) tlsFindings() []Finding {
 		f.Check = fmt.Sprintf("openssl s_client -connect %s -servername %s -showcerts: an incomplete chain lists only the certificate(s) above; if %s is your own CA's root, pass it with --cacert instead.", b.data.Target, b.data.Host, info.MissingIssuer)
 	}
 	return []Finding{f}
+}
+
+// fullChainFix is the fix for an incomplete chain when the TLS server is
+// not known: a failed TLS handshake carries no Server header, and the
+// certificate's names say nothing about the software that serves it.
+const fullChainFix = "Serve the full chain (leaf + intermediates): the certificate file the TLS server is given must hold the certificate followed by its intermediate(s) (Let's Encrypt: fullchain.pem, not cert.pem)."
+
+// chainFix is the fix for an incomplete chain: the directive of the TLS
+// terminator when another answer of the same address named it (doctor's
+// plain GET, a related handshake), the generic one otherwise. It names
+// that responder on f.
+func (b *builder) chainFix(f *Finding) string {
+	at := attribution{version: map[string]string{}, pathConf: map[*ResponderSpec]Confidence{}}
+	for _, rel := range b.related() {
+		at.addPath(b.cat.identify(answerOf(rel)))
+	}
+	// The outermost named proxy or CDN terminates TLS.
+	for _, r := range at.path {
+		if r.Role != RoleReverseProxy && r.Role != RoleCDN {
+			continue
+		}
+		if fix, ok := r.RenderFix("tls-chain", b.data); ok {
+			f.Responder = at.responderOf(r)
+			f.Path = at.pathResponders()
+			f.Evidence = append(f.Evidence, Clue{Kind: "header", Text: r.Display + " answers on this address (another request)", Means: r.Display + " terminates TLS here"})
+			return fix
+		}
+		break
+	}
+	return fullChainFix
 }
