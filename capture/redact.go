@@ -2,6 +2,7 @@ package capture
 
 import (
 	"net/url"
+	"regexp"
 	"strings"
 
 	"github.com/wscope/wscope/session"
@@ -78,10 +79,16 @@ func (r *Redactor) query(q string) string {
 
 // Header returns the header with its value hidden when it is secret.
 func (r *Redactor) Header(h session.Header) session.Header {
-	if r.Enabled() && r.headers[strings.ToLower(h.Name)] {
-		h.Value = Redacted
-	}
+	h.Value = r.Value(h.Name, h.Value)
 	return h
+}
+
+// Value is a header's value, hidden when the header is secret.
+func (r *Redactor) Value(name, value string) string {
+	if r.Enabled() && r.headers[strings.ToLower(name)] {
+		return Redacted
+	}
+	return value
 }
 
 // Headers redacts a list.
@@ -119,4 +126,33 @@ func (r *Redactor) RawHead(raw []byte) []byte {
 		}
 	}
 	return []byte(strings.Join(lines, ""))
+}
+
+// urlInText finds URLs inside free text (a finding's detail, its check).
+var urlInText = regexp.MustCompile(`(?i)\b(?:wss?|https?)://[^\s"'<>]+`)
+
+// Text hides credentials in the URLs a free text quotes: a diagnosis writes
+// the URL into sentences ("wscope probe ws://host/ws?token=… --origin …"),
+// and those are printed and exported like the URL itself. Punctuation that
+// ends the sentence is kept outside the URL.
+func (r *Redactor) Text(s string) string {
+	if !r.Enabled() || !strings.Contains(s, "://") {
+		return s
+	}
+	return urlInText.ReplaceAllStringFunc(s, func(u string) string {
+		trail := strings.TrimRight(u, ".,;:)")
+		return r.URL(trail) + u[len(trail):]
+	})
+}
+
+// HeaderLine hides the value of a "Name: value" text (a header quoted as
+// evidence) when the header is a secret one.
+func (r *Redactor) HeaderLine(s string) string {
+	if !r.Enabled() {
+		return s
+	}
+	if name, value, ok := strings.Cut(s, ": "); ok && !strings.Contains(name, " ") {
+		return name + ": " + r.Value(name, value)
+	}
+	return s
 }

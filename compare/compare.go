@@ -37,7 +37,29 @@ func Run(ctx context.Context, a, b probe.Options) *Result {
 	wg.Wait()
 	c := diagnose.Compare(res.A.Side, res.B.Side, time.Now())
 	res.ResponseDiff, res.BackendDiff, res.Findings, res.errorLevel = c.ResponseDiff, c.BackendDiff, c.Findings, c.ErrorLevel()
+	// Each side's report is redacted by probe; what the comparison says is
+	// redacted here the same way (the URLs its findings quote, the values
+	// of secret headers that differ).
+	red := a.Redact
+	res.Findings = probe.RedactFindings(res.Findings, red)
+	res.ResponseDiff, res.BackendDiff = redactDiff(res.ResponseDiff, red), redactDiff(res.BackendDiff, red)
 	return res
+}
+
+// redactDiff hides the values of secret headers (Cookie, Authorization…)
+// in a header diff.
+func redactDiff(d []HeaderChange, red interface {
+	Value(name, value string) string
+}) []HeaderChange {
+	if d == nil {
+		return nil
+	}
+	out := make([]HeaderChange, len(d))
+	for i, c := range d {
+		c.A, c.B = red.Value(c.Name, c.A), red.Value(c.Name, c.B)
+		out[i] = c
+	}
+	return out
 }
 
 // ErrorLevel reports whether the sides differ in a way that matters (see

@@ -82,3 +82,29 @@ type Alternative struct {
 	Title string `json:"title"` // the cause in one line
 	Fix   string `json:"fix,omitempty"`
 }
+
+// MapText replaces every human text of the finding with fn of it: the
+// title, detail, fix and check, each clue's text and meaning, each
+// alternative's title and fix. Front ends redact with it (credentials in
+// the URLs a check quotes). The Evidence and Alternatives slices are
+// copied first, so a finding copied from another does not change the
+// other's.
+func (f *Finding) MapText(fn func(string) string) {
+	f.Title, f.Detail, f.Fix, f.Check = fn(f.Title), fn(f.Detail), fn(f.Fix), fn(f.Check)
+	if f.Evidence != nil {
+		clues := make([]Clue, len(f.Evidence))
+		for i, c := range f.Evidence {
+			c.Text, c.Means = fn(c.Text), fn(c.Means)
+			clues[i] = c
+		}
+		f.Evidence = clues
+	}
+	if f.Alternatives != nil {
+		alts := make([]Alternative, len(f.Alternatives))
+		for i, a := range f.Alternatives {
+			a.Title, a.Fix = fn(a.Title), fn(a.Fix)
+			alts[i] = a
+		}
+		f.Alternatives = alts
+	}
+}

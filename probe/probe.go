@@ -58,6 +58,7 @@ func Run(ctx context.Context, opts Options) *Report {
 		conn.Abort()
 		<-fl.Drained()
 		r.setError(&session.Error{Class: session.ClassUsage, Msg: err.Error(), Hint: "check the --record path and free disk space"})
+		r.redact(opts.Redact)
 		return r
 	}
 	limit := opts.Wait

@@ -31,6 +31,10 @@ func server(t *testing.T) *httptest.Server {
 			w.WriteHeader(http.StatusTeapot)
 			return
 		}
+		if r.URL.Path == "/bad-request" {
+			http.Error(w, "Bad Request", http.StatusBadRequest)
+			return
+		}
 		c, err := up.Upgrade(w, r, nil)
 		if err != nil {
 			return
@@ -237,5 +241,41 @@ func TestReportRedactsSecretsByDefault(t *testing.T) {
 	o.Redact = capture.NewRedactor(nil, true)
 	if r := Run(context.Background(), o); !strings.Contains(r.Request.Raw, "Bearer hunter2") {
 		t.Fatal("--no-redact hid the header")
+	}
+}
+
+// The diagnosis quotes the URL in its sentences (the check's "wscope probe
+// URL --connect-to …"): a token in the query appears nowhere in the JSON
+// or the text report, the findings' text included.
+func TestFindingsQuotingTheURLAreRedacted(t *testing.T) {
+	s := server(t)
+	o := Options{Session: session.Config{URL: url(s, "/bad-request?token=s3cr3t&room=1")}, Options: flow.Options{Script: flow.Script{Wait: 100 * time.Millisecond}}}
+	o.Redact = capture.NewRedactor(nil, true)
+	plain := Run(context.Background(), o)
+	quoted := false
+	for _, f := range plain.Findings {
+		data, _ := json.Marshal(f)
+		quoted = quoted || strings.Contains(string(data), "s3cr3t")
+	}
+	if !quoted {
+		t.Fatalf("no finding quotes the URL, the test proves nothing: %+v", plain.Findings)
+	}
+	o.Redact = capture.NewRedactor(nil, false)
+	r := Run(context.Background(), o)
+	if len(r.Findings) == 0 {
+		t.Fatal("no findings")
+	}
+	var text, js bytes.Buffer
+	r.WriteText(&text)
+	r.WriteJSON(&js)
+	for name, out := range map[string]string{"text": text.String(), "json": js.String()} {
+		if strings.Contains(out, "s3cr3t") || !strings.Contains(out, "room=1") {
+			t.Errorf("%s report: the token is shown or too much is hidden:\n%s", name, out)
+		}
+	}
+	// The report's own findings are redacted copies: the Side (for
+	// compare and the TUI) keeps the evidence as it was.
+	if side, _ := json.Marshal(r.Side.Findings); !strings.Contains(string(side), "s3cr3t") {
+		t.Errorf("redaction rewrote the Side's findings too")
 	}
 }

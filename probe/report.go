@@ -173,6 +173,17 @@ func (r *Report) redact(red *capture.Redactor) {
 	r.URL = red.URL(r.URL)
 	for i := range r.Redirects {
 		r.Redirects[i].URL = red.URL(r.Redirects[i].URL)
+		r.Redirects[i].Location = red.Text(r.Redirects[i].Location)
+	}
+	// The diagnosis quotes the URL in its sentences (a check's "wscope
+	// probe URL …"), and errors and warnings may too.
+	r.Findings = RedactFindings(r.Findings, red)
+	r.Error, r.Hint = red.Text(r.Error), red.Text(r.Hint)
+	for i, w := range r.Warnings {
+		r.Warnings[i] = red.Text(w)
+	}
+	if r.Close != nil {
+		r.Close.Detail = red.Text(r.Close.Detail)
 	}
 	for _, m := range []*HTTPMessage{r.Request, r.Response} {
 		if m != nil {
@@ -186,6 +197,26 @@ func (r *Report) redact(red *capture.Redactor) {
 		p.Request = string(red.RawHead([]byte(p.Request)))
 		r.Proxy = &p
 	}
+}
+
+// RedactFindings returns copies of fs with every text redacted: the URLs
+// a finding quotes (capture.Redactor.Text) and the values of secret
+// headers quoted as evidence (Cookie: …). fs itself is not changed (a
+// report's findings are shared with its Side). probe, compare and doctor
+// redact findings with it.
+func RedactFindings(fs []diagnose.Finding, red *capture.Redactor) []diagnose.Finding {
+	if !red.Enabled() || fs == nil {
+		return fs
+	}
+	out := make([]diagnose.Finding, len(fs))
+	for i, f := range fs {
+		f.MapText(red.Text)
+		for j := range f.Evidence {
+			f.Evidence[j].Text = red.HeaderLine(f.Evidence[j].Text)
+		}
+		out[i] = f
+	}
+	return out
 }
 
 func (r *Report) setError(e *session.Error) {
