@@ -35,9 +35,8 @@ func (a *analyzer) originAppFix(origin string) string {
 func (a *analyzer) originProxyFix() string {
 	return "When the app compares the Origin with the Host and scheme it receives (gorilla's default,\n" +
 		"Rails' allow_same_origin_as_host), the proxy must pass them on:\n" +
-		a.fix("origin-rejected", "origin", "    nginx:  proxy_set_header Host $host; proxy_set_header X-Forwarded-Proto $scheme;\n"+
-			"    Apache: ProxyPreserveHost On\n"+
-			"    (HAProxy, Caddy and Traefik keep the Host by default)")
+		a.fix("origin-rejected", "origin", "    the proxy in front did not name itself, so no one proxy's lines are given here:\n"+
+			"    `wscope explain origin-rejected` lists them per proxy (nginx, Apache, HAProxy, Caddy, Traefik…)")
 }
 
 func (a *analyzer) originSchemeFinding(origin string, br *probe.Report) diagnose.Finding {
@@ -57,12 +56,9 @@ func (a *analyzer) forwardedProtoFix(origin string) string {
 	if a.proxy != nil && a.proxy.HasFix("forwarded-proto") {
 		return a.fix("origin-rejected", "forwarded-proto", "") + "\nOr list the origin in the app (Rails):\n" + list
 	}
-	return "Make the TLS-terminating proxy send X-Forwarded-Proto and the app trust it:\n" +
-		"    nginx:   proxy_set_header X-Forwarded-Proto $scheme;\n" +
-		"    HAProxy: http-request set-header X-Forwarded-Proto https if { ssl_fc }\n" +
-		"    Apache:  RequestHeader set X-Forwarded-Proto \"https\"\n" +
-		"    Caddy, Traefik: they set it; check that the app trusts the proxy's address\n" +
-		"Rails: config.assume_ssl = true (7.1+), or list the origin:\n" + list
+	return "Make the TLS-terminating proxy send X-Forwarded-Proto: https and the app trust it. The proxy did\n" +
+		"not name itself, so no one proxy's lines are given here: `wscope explain origin-rejected` lists them\n" +
+		"per proxy. Rails: config.assume_ssl = true (7.1+), or list the origin:\n" + list
 }
 
 func (a *analyzer) originRequiredFinding(origin string, nr *probe.Report) diagnose.Finding {
