@@ -99,7 +99,32 @@ func (c *Catalogue) Diagnose(ev Evidence) []Finding {
 	if ev.Closed != nil {
 		out = append(out, b.closeFindings()...)
 	}
+	for i := range out {
+		b.nameApp(&out[i])
+	}
 	return out
+}
+
+// nameApp names the app behind a finding it blames but could not name
+// from the handshake (Node ws's 101 is byte for byte gorilla's): another
+// answer from the same address (a plain GET of the same URL: ws's own
+// 426 "Upgrade Required") names it, and the finding says so.
+func (b *builder) nameApp(f *Finding) {
+	if f.Responder.Role != RoleApp || f.Responder.Name != "" {
+		return
+	}
+	for _, rel := range b.related() {
+		a := answerOf(rel)
+		at := b.cat.identify(a)
+		if at.answered == nil || at.answered.Role != RoleApp {
+			continue
+		}
+		f.Responder = at.responderOf(at.answered)
+		f.Evidence = append(f.Evidence, Clue{Kind: "related",
+			Text:  "a plain request to the same URL was answered " + statusText(a) + " by " + at.answered.Display,
+			Means: at.answered.Display + " is the app on this address"})
+		return
+	}
 }
 
 // builder holds what every rule needs.

@@ -391,11 +391,12 @@ func (f *Flow) Findings(now time.Time) []diagnose.Finding {
 }
 
 // NeedsIdentifying reports whether the diagnosis blames something it
-// cannot name: a cut (idle timeout, swallowed upgrade) with no responder.
+// cannot name: an error finding with no responder (a cut, a swallowed
+// upgrade, an app whose 101 looks like every other's).
 // Identify can then ask the same route who answers there.
 func (f *Flow) NeedsIdentifying(now time.Time) bool {
 	for _, fd := range f.Findings(now) {
-		if (fd.ID == "idle-timeout" || fd.ID == "upgrade-swallowed") && fd.Responder.Name == "" {
+		if fd.Severity == diagnose.Error && fd.Responder.Name == "" {
 			return true
 		}
 	}

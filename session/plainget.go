@@ -1,9 +1,11 @@
 package session
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"io"
+	"net/http"
 	"net/url"
 	"time"
 )
@@ -51,6 +53,7 @@ func (p *dialPlan) plainGet(parent context.Context, u *url.URL) *Handshake {
 			hs.StatusLine, hs.Response = ParseHead(hs.ResponseRaw)
 			hs.Status, hs.Reason = parseStatusLine(hs.StatusLine)
 			hs.Timings.Total = time.Since(hs.Started)
+			hs.Body = plainGetBody(buf.Bytes(), c)
 			return hs
 		}
 		if err != nil {
@@ -76,4 +79,20 @@ func PlainGet(ctx context.Context, cfg Config) (*Handshake, error) {
 		return nil, err
 	}
 	return plan.plainGet(ctx, u), nil
+}
+
+// plainGetBodyLimit bounds the body a plain GET keeps: enough for an error
+// page's signature (ws's "Upgrade Required", a proxy's error page).
+const plainGetBodyLimit = 16 << 10
+
+// plainGetBody reads the answer's body (at most plainGetBodyLimit bytes,
+// within the connection's deadline); what was already read comes first.
+func plainGetBody(already []byte, c io.Reader) []byte {
+	resp, err := http.ReadResponse(bufio.NewReader(io.MultiReader(bytes.NewReader(already), c)), &http.Request{Method: http.MethodGet})
+	if err != nil {
+		return nil
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, plainGetBodyLimit))
+	return body
 }

@@ -126,10 +126,7 @@ type expect struct {
 	Responder []string
 	// Role, when set, is the responder's role.
 	Role diagnose.Role
-	// MayBeUnnamed: the responder is Role and nothing it sent can name it
-	// (Node ws's 101 is byte for byte gorilla's: no Server header), so an
-	// empty name is right; a name, when given, must be one of Responder.
-	MayBeUnnamed bool
+
 	// NotResponder are names that must not be blamed.
 	NotResponder []string
 	// Proxy is the proxy at fault: it must be the responder or on the
@@ -229,7 +226,6 @@ func check(t *testing.T, r *probe.Report, e expect) diagnose.Finding {
 	}
 	who := f.Responder.Name
 	switch {
-	case who == "" && e.MayBeUnnamed && e.Role != "":
 	case who == "":
 		problems = append(problems, "no responder named")
 	case len(e.Responder) > 0 && !slices.Contains(e.Responder, who):
