@@ -94,10 +94,16 @@ func TestCaddyReloadClosesWith1001(t *testing.T) {
 			return
 		}
 		defer c.Close()
-		connected <- struct{}{}
-		for {
+		for first := true; ; first = false {
 			if _, _, err := c.ReadMessage(); err != nil {
 				return
+			}
+			if first {
+				// The client's first message came through Caddy after
+				// the client had its 101, so Caddy has registered the
+				// stream it must close on reload (the app's own 101 is
+				// earlier than that: a reload then may miss the stream).
+				connected <- struct{}{}
 			}
 		}
 	}))
@@ -110,6 +116,7 @@ func TestCaddyReloadClosesWith1001(t *testing.T) {
 	go func() {
 		o := probe.Options{Session: session.Config{URL: "ws://" + p.Addr + "/", Timeout: 10 * time.Second}}
 		o.Wait = 15 * time.Second
+		o.Sends = []probe.Message{{Op: session.OpText, Payload: []byte("here")}}
 		done <- probe.Run(context.Background(), o)
 	}()
 	select {
