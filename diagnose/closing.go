@@ -233,33 +233,23 @@ func (b *builder) serverClose(sc *session.StateChange, after time.Duration) Find
 // appCloseCode says what an application protocol's close code means and
 // what to do about it.
 func appCloseCode(proto string, code int) (meaning, fix string, ok bool) {
-	type entry struct{ meaning, fix string }
-	var e entry
-	switch proto + " " + fmt.Sprint(code) {
-	case "graphql-transport-ws 4400":
-		e = entry{"bad message: the server could not parse or did not expect a message", "Send only graphql-transport-ws messages (connection_init first, then subscribe with an id)."}
-	case "graphql-transport-ws 4401":
-		e = entry{"unauthorized: a subscribe was sent before connection_ack", "Wait for connection_ack before sending subscribe."}
-	case "graphql-transport-ws 4403":
-		e = entry{"forbidden: the server refused connection_init (authentication)", "Fix the connection_init payload (the token the server expects)."}
-	case "graphql-transport-ws 4406":
-		e = entry{"subprotocol not acceptable: the client did not offer graphql-transport-ws", "Offer the subprotocol: --subprotocol graphql-transport-ws."}
-	case "graphql-transport-ws 4408":
-		e = entry{"connection initialisation timeout: no connection_init in time", "Send connection_init right after the upgrade (the server's connectionInitWaitTimeout)."}
-	case "graphql-transport-ws 4409":
-		e = entry{"subscriber already exists: an id was reused while its operation runs", "Use a new id for each subscribe, or complete the old operation first."}
-	case "graphql-transport-ws 4429":
-		e = entry{"too many initialisation requests: connection_init was sent twice", "Send connection_init once per connection."}
-	case "odoo 4001":
-		e = entry{"session expired: log in again", "Send a valid session cookie (--cookie session_id=…)."}
-	case "odoo 4002":
-		e = entry{"keep-alive timeout: the client did not answer the server's keep-alive in time", "Answer the server's pings (run without --no-auto-pong); the Odoo web client does it by itself."}
-	case "odoo 4003":
-		e = entry{"killed: the server is shutting down at once", "Reconnect once the server is back."}
-	default:
-		return "", "", false
+	type key struct {
+		proto string
+		code  int
 	}
-	return e.meaning, e.fix, true
+	e, ok := map[key][2]string{
+		{"graphql-transport-ws", 4400}: {"bad message: the server could not parse or did not expect a message", "Send only graphql-transport-ws messages (connection_init first, then subscribe with an id)."},
+		{"graphql-transport-ws", 4401}: {"unauthorized: a subscribe was sent before connection_ack", "Wait for connection_ack before sending subscribe."},
+		{"graphql-transport-ws", 4403}: {"forbidden: the server refused connection_init (authentication)", "Fix the connection_init payload (the token the server expects)."},
+		{"graphql-transport-ws", 4406}: {"subprotocol not acceptable: the client did not offer graphql-transport-ws", "Offer the subprotocol: --subprotocol graphql-transport-ws."},
+		{"graphql-transport-ws", 4408}: {"connection initialisation timeout: no connection_init in time", "Send connection_init right after the upgrade (the server's connectionInitWaitTimeout)."},
+		{"graphql-transport-ws", 4409}: {"subscriber already exists: an id was reused while its operation runs", "Use a new id for each subscribe, or complete the old operation first."},
+		{"graphql-transport-ws", 4429}: {"too many initialisation requests: connection_init was sent twice", "Send connection_init once per connection."},
+		{"odoo", 4001}:                 {"session expired: log in again", "Send a valid session cookie (--cookie session_id=…)."},
+		{"odoo", 4002}:                 {"keep-alive timeout: the client did not answer the server's keep-alive in time", "Answer the server's pings (run without --no-auto-pong); the Odoo web client does it by itself."},
+		{"odoo", 4003}:                 {"killed: the server is shutting down at once", "Reconnect once the server is back."},
+	}[key{proto, code}]
+	return e[0], e[1], ok
 }
 
 // appClose: a 3000-4999 close code, with its meaning when the protocol is
