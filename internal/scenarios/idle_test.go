@@ -94,16 +94,10 @@ func TestCaddyReloadClosesWith1001(t *testing.T) {
 			return
 		}
 		defer c.Close()
-		for first := true; ; first = false {
+		connected <- struct{}{}
+		for {
 			if _, _, err := c.ReadMessage(); err != nil {
 				return
-			}
-			if first {
-				// The client's first message came through Caddy after
-				// the client had its 101, so Caddy has registered the
-				// stream it must close on reload (the app's own 101 is
-				// earlier than that: a reload then may miss the stream).
-				connected <- struct{}{}
 			}
 		}
 	}))
@@ -116,7 +110,6 @@ func TestCaddyReloadClosesWith1001(t *testing.T) {
 	go func() {
 		o := probe.Options{Session: session.Config{URL: "ws://" + p.Addr + "/", Timeout: 10 * time.Second}}
 		o.Wait = 15 * time.Second
-		o.Sends = []probe.Message{{Op: session.OpText, Payload: []byte("here")}}
 		done <- probe.Run(context.Background(), o)
 	}()
 	select {
@@ -124,6 +117,13 @@ func TestCaddyReloadClosesWith1001(t *testing.T) {
 	case <-time.After(15 * time.Second):
 		t.Fatal("the WebSocket never reached the app through Caddy")
 	}
+	// The app's 101 comes before Caddy registers the stream it closes on a
+	// reload, and nothing outside Caddy 2.6 shows that registration: a
+	// reload at once could miss the stream (seen under -race). A message
+	// from the client to prove it had its 101 is no way out either: Caddy
+	// 2.6 now and then garbled a frame sent right after the 101 (the app
+	// read "bad MASK"). So give Caddy a moment.
+	time.Sleep(300 * time.Millisecond)
 	// Any change makes Caddy swap its configuration.
 	if err := p.CaddyReload(t, conf, map[string]string{"upstream": backend, "read_timeout": "61s"}); err != nil {
 		t.Fatal(err)
