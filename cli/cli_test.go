@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/wscope/wscope/internal/servetest"
 	"github.com/wscope/wscope/serve"
 )
 
@@ -22,15 +23,7 @@ func run(t *testing.T, env map[string]string, args ...string) (int, string, stri
 	return code, out.String(), errOut.String()
 }
 
-func startServe(t *testing.T) *serve.Server {
-	t.Helper()
-	srv, err := serve.Start(serve.Options{Addr: "127.0.0.1:0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	return srv
-}
+func startServe(t *testing.T) *serve.Server { return servetest.Start(t) }
 
 func TestProbeAgainstServeExitsZero(t *testing.T) {
 	srv := startServe(t)

@@ -16,6 +16,7 @@ import (
 	"github.com/wscope/wscope/diagnose"
 	"github.com/wscope/wscope/flow"
 	"github.com/wscope/wscope/internal/realproxy"
+	"github.com/wscope/wscope/internal/servetest"
 	"github.com/wscope/wscope/internal/testca"
 	"github.com/wscope/wscope/probe"
 	"github.com/wscope/wscope/serve"
@@ -25,24 +26,9 @@ import (
 // These tests put real proxies from Debian's packages on 127.0.0.1 in
 // front of `wscope serve` and check what wscope reports through them.
 
-func tmpl(t *testing.T, name string) string {
-	t.Helper()
-	data, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(data)
-}
+func tmpl(t *testing.T, name string) string { return realproxy.Template(t, name) }
 
-func backend(t *testing.T) *serve.Server {
-	t.Helper()
-	s, err := serve.Start(serve.Options{Addr: "127.0.0.1:0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s
-}
+func backend(t *testing.T) *serve.Server { return servetest.Start(t) }
 
 func nginx(t *testing.T, upstream, upgrade, readTimeout string) *realproxy.Proxy {
 	return realproxy.Nginx(t, tmpl(t, "nginx.conf.tmpl"), map[string]string{"upstream": upstream, "upgrade": upgrade, "read_timeout": readTimeout})

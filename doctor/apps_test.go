@@ -13,6 +13,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/wscope/wscope/internal/servetest"
 	"github.com/wscope/wscope/internal/wstest"
 	"github.com/wscope/wscope/serve"
 )
@@ -24,15 +25,7 @@ func wsURL(s *httptest.Server, path string) string {
 	return "ws" + strings.TrimPrefix(s.URL, "http") + path
 }
 
-func startServe(t *testing.T) *serve.Server {
-	t.Helper()
-	s, err := serve.Start(serve.Options{Addr: "127.0.0.1:0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s
-}
+func startServe(t *testing.T) *serve.Server { return servetest.Start(t) }
 
 // holdConns keeps track of hijacked connections so the test can close them.
 type holdConns struct {

@@ -8,20 +8,13 @@ import (
 	"time"
 
 	"github.com/wscope/wscope/capture"
+	"github.com/wscope/wscope/internal/servetest"
 	"github.com/wscope/wscope/protocol"
 	"github.com/wscope/wscope/serve"
 	"github.com/wscope/wscope/session"
 )
 
-func startServe(t *testing.T) *serve.Server {
-	t.Helper()
-	s, err := serve.Start(serve.Options{Addr: "127.0.0.1:0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s
-}
+func startServe(t *testing.T) *serve.Server { return servetest.Start(t) }
 
 // drain takes batches until the flow ends and returns every event and how
 // many batches carried them.

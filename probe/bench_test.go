@@ -10,7 +10,7 @@ import (
 
 	"github.com/wscope/wscope/capture"
 	"github.com/wscope/wscope/flow"
-	"github.com/wscope/wscope/serve"
+	"github.com/wscope/wscope/internal/servetest"
 	"github.com/wscope/wscope/session"
 )
 
@@ -22,11 +22,7 @@ const firehoseN = 200_000
 // reading `wscope serve`'s /firehose on loopback. The msgs/s metrics give
 // the ratios the performance targets speak of (scripts/bench.sh prints them).
 func BenchmarkFirehose(b *testing.B) {
-	srv, err := serve.Start(serve.Options{Addr: "127.0.0.1:0"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer srv.Close()
+	srv := servetest.Start(b)
 	url := srv.URL(fmt.Sprintf("/firehose?n=%d&size=64", firehoseN))
 
 	b.Run("gorilla", func(b *testing.B) {

@@ -9,18 +9,14 @@ import (
 	"github.com/charmbracelet/colorprofile"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
-	"github.com/wscope/wscope/serve"
+	"github.com/wscope/wscope/internal/servetest"
 	"github.com/wscope/wscope/session"
 )
 
 // TestConnectTypeSeeEcho runs the whole program against the real
 // diagnostic server: connect, type a message, see the echo.
 func TestConnectTypeSeeEcho(t *testing.T) {
-	srv, err := serve.Start(serve.Options{Addr: "127.0.0.1:0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
+	srv := servetest.Start(t)
 	m := New(Options{Config: session.Config{URL: srv.URL("/echo")}, Theme: "dark", NoBgQuery: true})
 	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(120, 36),
 		teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.Ascii)))

@@ -20,8 +20,8 @@ import (
 
 	"github.com/wscope/wscope/capture"
 	"github.com/wscope/wscope/flow"
+	"github.com/wscope/wscope/internal/servetest"
 	"github.com/wscope/wscope/protocol"
-	"github.com/wscope/wscope/serve"
 	"github.com/wscope/wscope/session"
 )
 
@@ -327,11 +327,7 @@ func TestGoldenViews(t *testing.T) {
 }
 
 func TestRecordingFromTheTUI(t *testing.T) {
-	srv, err := serve.Start(serve.Options{Addr: "127.0.0.1:0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
+	srv := servetest.Start(t)
 	dir := t.TempDir()
 	m := New(Options{Config: session.Config{URL: srv.URL("/echo?token=s3cret")}, Theme: "dark", NoBgQuery: true, Now: time.Now,
 		RecordDir: dir, Options: flow.Options{Redact: capture.NewRedactor(nil, false)}})
@@ -374,11 +370,7 @@ func TestRecordingFromTheTUI(t *testing.T) {
 }
 
 func TestViewARecordingAndReplayIt(t *testing.T) {
-	srv, err := serve.Start(serve.Options{Addr: "127.0.0.1:0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
+	srv := servetest.Start(t)
 	start := time.Now()
 	hello := "hello"
 	rec := &capture.Recording{Complete: true, Header: capture.Header{URL: srv.URL("/echo"), Started: start,
@@ -425,11 +417,7 @@ func runCompareCmd(m *CompareModel, cmd tea.Cmd, depth int) {
 }
 
 func TestCompareSplitView(t *testing.T) {
-	srv, err := serve.Start(serve.Options{Addr: "127.0.0.1:0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
+	srv := servetest.Start(t)
 	m := NewCompare(CompareOptions{URLA: srv.URL("/echo"), URLB: srv.URL("/echo"), B: session.Config{Compress: true},
 		LabelA: "direct", LabelB: "compressed", Theme: "dark"})
 	m.Update(tea.WindowSizeMsg{Width: 140, Height: 40})
@@ -446,11 +434,7 @@ func TestCompareSplitView(t *testing.T) {
 // TestCompareSendsToBoth runs the split view as a program: one message
 // typed once reaches both servers, and both echoes show up.
 func TestCompareSendsToBoth(t *testing.T) {
-	srv, err := serve.Start(serve.Options{Addr: "127.0.0.1:0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
+	srv := servetest.Start(t)
 	m := NewCompare(CompareOptions{URLA: srv.URL("/echo"), URLB: srv.URL("/headers"), Theme: "dark"})
 	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(140, 40), teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.Ascii)))
 	// The renderer sends only what changed, so "open" arrives once per side.
@@ -520,11 +504,7 @@ func TestReconnectWithBackoff(t *testing.T) {
 	if backoff(1) != time.Second || backoff(2) != 2*time.Second || backoff(3) != 4*time.Second || backoff(10) != 30*time.Second {
 		t.Fatal("backoff is not 1s, 2s, 4s … 30s")
 	}
-	srv, err := serve.Start(serve.Options{Addr: "127.0.0.1:0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
+	srv := servetest.Start(t)
 	// The server drops every connection at once without a close frame.
 	m := New(Options{Config: session.Config{URL: srv.URL("/close?abrupt=1")}, Theme: "dark", NoBgQuery: true, Options: flow.Options{Reconnect: true}})
 	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(120, 30), teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.Ascii)))
@@ -576,11 +556,7 @@ func TestRecordingToAFullDiskKeepsTheSession(t *testing.T) {
 	if _, err := os.Stat("/dev/full"); err != nil {
 		t.Skip("no /dev/full on this system")
 	}
-	srv, err := serve.Start(serve.Options{Addr: "127.0.0.1:0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
+	srv := servetest.Start(t)
 	m := New(Options{Config: session.Config{URL: srv.URL("/echo")}, Theme: "dark", NoBgQuery: true, Now: time.Now,
 		Options: flow.Options{Record: "/dev/full", Redact: capture.NewRedactor(nil, false)}})
 	m.Update(tea.WindowSizeMsg{Width: 120, Height: 30})

@@ -267,3 +267,14 @@ func (p *Proxy) File(name string) string {
 	data, _ := os.ReadFile(filepath.Join(p.Dir, name))
 	return strings.TrimSpace(string(data))
 }
+
+// Template reads a configuration template from the calling test's
+// testdata folder.
+func Template(t *testing.T, name string) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
+}

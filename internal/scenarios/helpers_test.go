@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net"
-	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -16,20 +14,14 @@ import (
 
 	"github.com/wscope/wscope/diagnose"
 	"github.com/wscope/wscope/internal/realproxy"
+	"github.com/wscope/wscope/internal/servetest"
 	"github.com/wscope/wscope/probe"
 	"github.com/wscope/wscope/serve"
 	"github.com/wscope/wscope/session"
 )
 
 // tmpl reads a configuration template from testdata.
-func tmpl(t *testing.T, name string) string {
-	t.Helper()
-	data, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(data)
-}
+func tmpl(t *testing.T, name string) string { return realproxy.Template(t, name) }
 
 // merge returns defaults overridden by extra.
 func merge(defaults map[string]string, extra map[string]string) map[string]string {
@@ -94,15 +86,7 @@ func h2o(t *testing.T, upstream string, extra map[string]string) *realproxy.Prox
 }
 
 // wscopeServe is `wscope serve` (gorilla) on a free loopback port.
-func wscopeServe(t *testing.T) *serve.Server {
-	t.Helper()
-	s, err := serve.Start(serve.Options{Addr: "127.0.0.1:0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s
-}
+func wscopeServe(t *testing.T) *serve.Server { return servetest.Start(t) }
 
 func addrOf(s *serve.Server) string { return strings.TrimPrefix(s.URL(""), "ws://") }
 
