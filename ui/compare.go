@@ -79,6 +79,7 @@ type CompareModel struct {
 	keys          struct{ Quit, Focus, Compose, Reconnect, Ping key.Binding }
 	comparison    diagnose.Comparison
 	findings      []string // the findings pane, rebuilt on events and ticks
+	ticking       bool     // a compareTickMsg is on its way
 }
 
 // NewCompare builds the split view.
@@ -122,7 +123,7 @@ func NewCompare(opts CompareOptions) *CompareModel {
 }
 
 // Init dials both sides.
-func (m *CompareModel) Init() tea.Cmd { return tea.Batch(m.connectBoth(), m.tick()) }
+func (m *CompareModel) Init() tea.Cmd { return m.connectBoth() }
 
 // ExitCode is what `wscope compare` exits with after the split view: 1
 // when the sides differ in an error-level way (as `--report` decides).
@@ -152,7 +153,14 @@ type compareTickMsg struct{}
 // compareRedialMsg redials one side after a drop (--reconnect).
 type compareRedialMsg struct{ side, id int }
 
+// tick arms the once-a-second re-evaluation unless it is already armed;
+// it only runs while a side is open (idle is idle: nothing wakes the
+// process once both sides have closed).
 func (m *CompareModel) tick() tea.Cmd {
+	if m.ticking {
+		return nil
+	}
+	m.ticking = true
 	return tea.Tick(time.Second, func(time.Time) tea.Msg { return compareTickMsg{} })
 }
 
@@ -213,7 +221,7 @@ func (m *CompareModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.toast = termsafe.Line(err.Error())
 		}
 		s.state = session.StateOpen
-		return m, m.next(msg.side, msg.d.feed)
+		return m, tea.Batch(m.next(msg.side, msg.d.feed), m.tick())
 	case compareEventsMsg:
 		s := m.sides[msg.side]
 		if msg.e.id != s.id {
@@ -245,8 +253,14 @@ func (m *CompareModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, m.next(msg.side, msg.e.feed)
 	case compareTickMsg:
+		m.ticking = false
 		m.refreshFindings()
-		return m, m.tick()
+		for _, s := range m.sides {
+			if s.state != session.StateClosed {
+				return m, m.tick()
+			}
+		}
+		return m, nil
 	case compareRedialMsg:
 		if s := m.sides[msg.side]; msg.id == s.id && s.state == session.StateClosed {
 			return m, m.connectSide(msg.side)

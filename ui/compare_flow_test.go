@@ -95,3 +95,19 @@ func TestSideRecordPath(t *testing.T) {
 		}
 	}
 }
+
+// TestSplitViewStopsTickingOnceBothSidesClosed: the once-a-second
+// re-evaluation runs only while a side is open; closed, nothing wakes it.
+func TestSplitViewStopsTickingOnceBothSidesClosed(t *testing.T) {
+	m := NewCompare(CompareOptions{URLA: "ws://127.0.0.1:1/", URLB: "ws://127.0.0.1:1/", Theme: "dark"})
+	m.sides[0].state, m.sides[1].state = session.StateOpen, session.StateClosed
+	m.ticking = true
+	if _, cmd := m.Update(compareTickMsg{}); cmd == nil {
+		t.Fatal("a side is open: the tick must re-arm")
+	}
+	m.sides[0].state = session.StateClosed
+	m.ticking = true
+	if _, cmd := m.Update(compareTickMsg{}); cmd != nil || m.ticking {
+		t.Fatal("both sides closed: the tick must stop")
+	}
+}
