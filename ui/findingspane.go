@@ -25,6 +25,11 @@ type findingsPane struct {
 	common   *Common
 	findings []diagnose.Finding // most severe first
 	width    int
+	// cached lines for cachedLimit: the layout asks for the height several
+	// times per render; the text changes only with the findings, the
+	// width or the theme.
+	cached      []string
+	cachedLimit int
 }
 
 func newFindingsPane(c *Common) *findingsPane { return &findingsPane{common: c} }
@@ -43,12 +48,19 @@ func severityRank(s diagnose.Severity) int {
 // Set replaces the findings; it keeps them most severe first (stable, so
 // the engine's own ranking decides among equals).
 func (p *findingsPane) Set(fs []diagnose.Finding) {
-	p.findings = slices.Clone(fs)
+	p.findings, p.cached = slices.Clone(fs), nil
 	slices.SortStableFunc(p.findings, func(a, b diagnose.Finding) int { return severityRank(a.Severity) - severityRank(b.Severity) })
 }
 
 // SetWidth sets the box's outer width.
-func (p *findingsPane) SetWidth(w int) { p.width = w }
+func (p *findingsPane) SetWidth(w int) {
+	if w != p.width {
+		p.width, p.cached = w, nil
+	}
+}
+
+// Invalidate drops the cached text (after a theme change).
+func (p *findingsPane) Invalidate() { p.cached = nil }
 
 // Top is the finding the pane shows, if any is worth showing (info alone
 // does not take space from the pane below).
@@ -71,6 +83,15 @@ func (p *findingsPane) Height(limit int) int {
 // lines are the box's content lines within limit lines (border included),
 // escaped and fitted to the width.
 func (p *findingsPane) lines(limit int) []string {
+	if p.cached != nil && p.cachedLimit == limit {
+		return p.cached
+	}
+	out := p.render(limit)
+	p.cached, p.cachedLimit = out, limit
+	return out
+}
+
+func (p *findingsPane) render(limit int) []string {
 	f, ok := p.Top()
 	if !ok {
 		return nil

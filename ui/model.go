@@ -182,6 +182,7 @@ func (m *Model) applyTheme() {
 	if m.detail != nil {
 		m.detail.Invalidate()
 		m.hs.Invalidate()
+		m.findings.Invalidate()
 	}
 }
 
