@@ -153,10 +153,19 @@ func dial(ctx context.Context, url string, cfg session.Config, opts Options, con
 		}
 	}
 	go f.drain(conn.Events())
-	for _, m := range opts.Script.Sends {
-		if conn.Send(m.Op, m.Payload) != nil {
-			break // the close shows up in the events
-		}
+	if len(opts.Script.Sends) > 0 {
+		// In order, but not on the caller's goroutine: a send waits until
+		// its event is queued, and an inline consumer may not take events
+		// before Dial has returned (probe builds its report from the chain
+		// Dial gives back), so sending here could wait on itself once a
+		// busy server filled the event buffer.
+		go func() {
+			for _, m := range opts.Script.Sends {
+				if conn.Send(m.Op, m.Payload) != nil {
+					return // the close shows up in the events
+				}
+			}
+		}()
 	}
 	return f
 }
