@@ -73,6 +73,15 @@ type Config struct {
 	CloseTimeout time.Duration
 	// EventBuffer sizes the event channel.
 	EventBuffer int
+	// HTTP is how the opening handshake is made: HTTPMode11 (default),
+	// HTTPMode2 (RFC 8441 extended CONNECT) or HTTPModeAuto (as a browser).
+	HTTP string
+	// H2C speaks HTTP/2 without TLS (prior knowledge) for a ws:// URL
+	// under HTTPMode2.
+	H2C bool
+	// ForceH2 sends the extended CONNECT even when the server did not
+	// advertise SETTINGS_ENABLE_CONNECT_PROTOCOL.
+	ForceH2 bool
 }
 
 func (c Config) withDefaults() Config {

@@ -146,6 +146,16 @@ type Handshake struct {
 	// (Error.NoResponseHead), is the answer to a plain GET of the same URL
 	// through the same route: its Server or Via names who holds the 101.
 	PlainGet *Handshake
+	// HTTPVersion is the HTTP version the handshake went over: HTTP11 or
+	// HTTP2. Empty in recordings made before HTTP/2 existed (read as 1.1).
+	HTTPVersion string
+	// H2 is the HTTP/2 connection's part (SETTINGS, RST_STREAM, GOAWAY)
+	// when the attempt spoke HTTP/2; nil otherwise. Under HTTP/2 the
+	// request and response headers include the pseudo-headers (":method",
+	// ":protocol", ":status"…) in the order of the header block, and
+	// RequestRaw/ResponseRaw are the decoded header blocks as text
+	// (HPACK on the wire is not readable).
+	H2 *H2Info
 
 	afterHead func() []byte // the bytes that followed a 101 (see tapConn.after)
 }
@@ -153,8 +163,14 @@ type Handshake struct {
 // Upgraded reports whether the server switched protocols and the response
 // validated.
 func (h *Handshake) Upgraded() bool {
+	if h != nil && h.HTTPVersion == HTTP2 {
+		return h.Status == 200 // RFC 8441: a 2xx opens the stream; there is no Upgrade nor Accept
+	}
 	return h != nil && h.Status == 101 && h.Checks.AcceptOK && h.Checks.UpgradeOK && h.Checks.ConnectionOK
 }
+
+// IsHTTP2 reports whether the attempt went over HTTP/2 (RFC 8441).
+func (h *Handshake) IsHTTP2() bool { return h != nil && h.HTTPVersion == HTTP2 }
 
 // ResponseHeader returns the first response header named name (any case).
 func (h *Handshake) ResponseHeader(name string) string { return headerValue(h.Response, name) }
