@@ -97,11 +97,14 @@ func Dial(ctx context.Context, cfg Config) (*Conn, []*Handshake, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	if err := checkHTTPMode(cfg, u); err != nil {
+		return nil, nil, err
+	}
 	var chain []*Handshake
 	seen := map[string]bool{}
 	for {
 		seen[u.String()] = true
-		ws, hs, err := plan.attempt(ctx, u)
+		ws, hs, err := plan.attemptMode(ctx, u)
 		chain = append(chain, hs)
 		if err == nil {
 			return newConn(ws, hs, plan.cfg), chain, nil
@@ -148,9 +151,21 @@ type attemptState struct {
 	phase string
 }
 
-// attempt performs one handshake against u.
-func (p *dialPlan) attempt(ctx context.Context, u *url.URL) (*websocket.Conn, *Handshake, error) {
-	hs := &Handshake{URL: Redacted(u), Started: time.Now()}
+// attemptMode performs one handshake against u in the configured HTTP mode.
+func (p *dialPlan) attemptMode(ctx context.Context, u *url.URL) (*websocket.Conn, *Handshake, error) {
+	switch p.cfg.HTTP {
+	case HTTPMode2:
+		return p.attemptH2(ctx, u, false)
+	case HTTPModeAuto:
+		return p.attemptAuto(ctx, u)
+	}
+	return p.attempt(ctx, u, nil)
+}
+
+// attempt performs one HTTP/1.1 handshake against u; pre, when not nil,
+// is a TLS connection already made (auto mode, ALPN chose http/1.1).
+func (p *dialPlan) attempt(ctx context.Context, u *url.URL, pre net.Conn) (*websocket.Conn, *Handshake, error) {
+	hs := &Handshake{URL: Redacted(u), Started: time.Now(), HTTPVersion: HTTP11}
 	a := &attemptState{plan: p, u: u, hs: hs, phase: "connect"}
 	parent := ctx
 	ctx, cancel := context.WithTimeout(ctx, p.cfg.Timeout)
@@ -173,6 +188,10 @@ func (p *dialPlan) attempt(ctx context.Context, u *url.URL) (*websocket.Conn, *H
 			return wrap(a.dialTarget(ctx))
 		},
 		NetDialTLSContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			if pre != nil {
+				a.phase = "upgrade"
+				return wrap(pre, nil)
+			}
 			return wrap(a.dialTLS(ctx))
 		},
 		Subprotocols:    p.cfg.Subprotocols,
@@ -521,6 +540,11 @@ func (r *socksRecorder) stop() []byte {
 // dialTLS connects to the target and runs the TLS handshake, recording
 // what was negotiated and whether the certificate verified.
 func (a *attemptState) dialTLS(ctx context.Context) (net.Conn, error) {
+	return a.dialTLSWith(ctx, []string{"http/1.1"})
+}
+
+// dialTLSWith is dialTLS offering protos in ALPN.
+func (a *attemptState) dialTLSWith(ctx context.Context, protos []string) (net.Conn, error) {
 	c, err := a.dialTarget(ctx)
 	if err != nil {
 		return nil, err
@@ -533,7 +557,7 @@ func (a *attemptState) dialTLS(ctx context.Context) (net.Conn, error) {
 	}
 	a.hs.TLS = info
 	cfg := a.tlsConfig(name)
-	cfg.NextProtos = []string{"http/1.1"}
+	cfg.NextProtos = protos
 	cfg.Certificates = a.plan.certs
 	tc := tls.Client(c, cfg)
 	t := time.Now()

@@ -300,6 +300,9 @@ func tlsError(pe *phaseError) *Error {
 // statusError explains a non-101 answer: status, key headers, body excerpt.
 func statusError(hs *Handshake) *Error {
 	msg := fmt.Sprintf("server answered %d %s instead of 101 Switching Protocols", hs.Status, hs.Reason)
+	if hs.IsHTTP2() {
+		msg = fmt.Sprintf("server answered %d to the HTTP/2 extended CONNECT instead of 200", hs.Status)
+	}
 	var details []string
 	for _, name := range []string{"Server", "Location", "Content-Type", "WWW-Authenticate"} {
 		if v := hs.ResponseHeader(name); v != "" {
@@ -313,6 +316,10 @@ func statusError(hs *Handshake) *Error {
 		msg += " (" + strings.Join(details, "; ") + ")"
 	}
 	e := &Error{Class: ClassStatus, Msg: safe(msg)}
+	if hs.IsHTTP2() && hs.H2 != nil && hs.H2.ConnectProtocol && hs.Status != 401 && hs.Status != 403 && hs.Status != 404 && (hs.Status < 300 || hs.Status > 399) {
+		e.Hint = "browsers that use HTTP/2 fail here, while HTTP/1.1 clients may work (compare with --http 1.1): the server advertises WebSockets over HTTP/2 but its handler does not take them"
+		return e
+	}
 	switch s := hs.Status; {
 	case s >= 300 && s < 400:
 		loc := hs.ResponseHeader("Location")

@@ -5,6 +5,7 @@ import (
 	"crypto/sha1"
 	"crypto/x509"
 	"encoding/base64"
+	"net"
 	"strconv"
 	"strings"
 	"time"
@@ -157,6 +158,7 @@ type Handshake struct {
 	// (HPACK on the wire is not readable).
 	H2 *H2Info
 
+	pre       net.Conn      // auto mode: the TLS connection an HTTP/1.1 fallback goes on
 	afterHead func() []byte // the bytes that followed a 101 (see tapConn.after)
 }
 
@@ -243,6 +245,11 @@ func ParseHead(head []byte) (string, []Header) {
 			continue
 		}
 		name, value, _ := strings.Cut(l, ":")
+		if name == "" && len(l) > 1 {
+			// An HTTP/2 pseudo-header (":method: CONNECT") in a decoded block.
+			name, value, _ = strings.Cut(l[1:], ":")
+			name = ":" + name
+		}
 		hs = append(hs, Header{Name: name, Value: strings.TrimSpace(value)})
 	}
 	return start, hs
@@ -286,6 +293,11 @@ func (h *Handshake) Validate() {
 		if !containsToken(offeredExt, e) {
 			c.ExtensionsOK = false
 		}
+	}
+	if h.IsHTTP2() && h.Status >= 200 && h.Status < 300 {
+		// RFC 8441 has no key, no Accept, no Upgrade nor Connection: the
+		// 2xx to the extended CONNECT stands for all of them.
+		c.AcceptOK, c.UpgradeOK, c.ConnectionOK = true, true, true
 	}
 }
 
