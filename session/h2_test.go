@@ -3,8 +3,8 @@ package session
 import (
 	"context"
 	"crypto/tls"
-	"errors"
 	"encoding/pem"
+	"errors"
 	"net"
 	"net/http"
 	"os"
