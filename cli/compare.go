@@ -27,12 +27,14 @@ type sideFlags struct {
 	proxy     string
 	headers   []string
 	connectTo []string
+	httpMode  string
 }
 
 func (s *sideFlags) register(cmd *cobra.Command, side string) {
 	cmd.Flags().StringVar(&s.proxy, side+"-proxy", "", "forward proxy for side "+side+" only")
 	cmd.Flags().StringArrayVar(&s.headers, side+"-header", nil, "extra header for side "+side+" only (repeatable)")
 	cmd.Flags().StringArrayVar(&s.connectTo, side+"-connect-to", nil, "--connect-to for side "+side+" only (repeatable)")
+	cmd.Flags().StringVar(&s.httpMode, side+"-http", "", "--http for side "+side+" only: 1.1, 2 or auto (e.g. --a-http 1.1 --b-http 2: what wscat sees vs what a browser sees)")
 }
 
 func (s *sideFlags) apply(cfg session.Config) (session.Config, error) {
@@ -48,6 +50,17 @@ func (s *sideFlags) apply(cfg session.Config) (session.Config, error) {
 		cfg.Headers = append(cfg.Headers, hd)
 	}
 	cfg.ConnectTo = append(append([]string(nil), cfg.ConnectTo...), s.connectTo...)
+	switch s.httpMode {
+	case "":
+	case "1.1", "2", "auto":
+		cfg.HTTP = s.httpMode
+		if cfg.HTTP == "1.1" {
+			cfg.HTTP = session.HTTPMode11
+			cfg.H2C, cfg.ForceH2 = false, false // the HTTP/2 flags are for the other side
+		}
+	default:
+		return cfg, usageErr("--a-http and --b-http take 1.1, 2 or auto, not %q", s.httpMode)
+	}
 	return cfg, nil
 }
 
@@ -192,6 +205,13 @@ func compareRun(cmd *cobra.Command, env Env, opts *compareOptions) error {
 
 // label names a side for the report's header.
 func (s *sideFlags) label() string {
+	if s.httpMode != "" {
+		who := "direct"
+		if s.proxy != "" {
+			who = "via " + s.proxy
+		}
+		return who + ", HTTP/" + map[string]string{"1.1": "1.1", "2": "2", "auto": "auto"}[s.httpMode]
+	}
 	if s.proxy != "" {
 		return "via " + s.proxy
 	}

@@ -31,6 +31,9 @@ type connFlags struct {
 	connectTo    []string
 	resolve      []string
 	follow       bool
+	httpMode     string
+	h2c          bool
+	forceH2      bool
 }
 
 func (f *connFlags) register(fs *pflag.FlagSet) {
@@ -55,6 +58,9 @@ func (f *connFlags) register(fs *pflag.FlagSet) {
 	fs.StringArrayVar(&f.connectTo, "connect-to", nil, "HOST1:PORT1:HOST2:PORT2: connect there instead, keeping Host and SNI (repeatable)")
 	fs.StringArrayVar(&f.resolve, "resolve", nil, "HOST:PORT:ADDR: resolve HOST to ADDR (repeatable)")
 	fs.BoolVarP(&f.follow, "follow", "L", false, "follow redirects (up to 10)")
+	fs.StringVar(&f.httpMode, "http", "1.1", "how to open the WebSocket: 1.1 (Upgrade), 2 (HTTP/2 extended CONNECT, RFC 8441) or auto (as a browser: HTTP/2 when the server advertises it)")
+	fs.BoolVar(&f.h2c, "h2c", false, "with --http 2 on ws://: HTTP/2 without TLS (prior knowledge)")
+	fs.BoolVar(&f.forceH2, "force-h2", false, "with --http 2: send the extended CONNECT even when the server does not advertise it")
 }
 
 // config turns the flags into a session.Config for url.
@@ -65,7 +71,10 @@ func (f *connFlags) config(url string, env Env) (session.Config, error) {
 		Compress: f.compress, CompressOffer: f.compressOff, Timeout: f.timeout, MaxMessageSize: f.maxMessage,
 		PingInterval: f.pingInterval, PongTimeout: f.pongTimeout, NoAutoPong: f.noAutoPong, Proxy: f.proxy, NoProxy: f.noProxy,
 		ConnectTo: f.connectTo, Resolve: f.resolve, Follow: f.follow, Getenv: env.Getenv,
-		UserAgent: "wscope/" + Version,
+		UserAgent: "wscope/" + Version, HTTP: f.httpMode, H2C: f.h2c, ForceH2: f.forceH2,
+	}
+	if cfg.HTTP == "1.1" {
+		cfg.HTTP = session.HTTPMode11
 	}
 	for _, h := range f.headers {
 		hd, err := session.ParseHeader(h)
@@ -85,6 +94,11 @@ func (f *connFlags) config(url string, env Env) (session.Config, error) {
 	}
 	if f.noOrigin && f.origin != "" {
 		return cfg, usageErr("--origin and --no-origin contradict each other")
+	}
+	switch f.httpMode {
+	case "1.1", "2", "auto":
+	default:
+		return cfg, usageErr("--http takes 1.1, 2 or auto, not %q", f.httpMode)
 	}
 	if strings.ContainsAny(f.compressOff, "\r\n\x00") {
 		return cfg, usageErr("--compress-offer must be one header value, without CR, LF or NUL")

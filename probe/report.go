@@ -14,9 +14,12 @@ import (
 // Report is the result of a probe; its JSON form is documented in
 // docs/json.md and is stable for scripts.
 type Report struct {
-	URL         string                 `json:"url"`
-	Status      int                    `json:"status"`
-	Upgraded    bool                   `json:"upgraded"`
+	URL      string `json:"url"`
+	Status   int    `json:"status"`
+	Upgraded bool   `json:"upgraded"`
+	// HTTPVersion is "1.1" (the Upgrade) or "2" (the extended CONNECT).
+	HTTPVersion string                 `json:"http_version"`
+	H2          *session.H2Info        `json:"h2,omitempty"`
 	Request     *HTTPMessage           `json:"request"`
 	Response    *HTTPMessage           `json:"response"`
 	Redirects   []Redirect             `json:"redirects"`
@@ -136,6 +139,11 @@ func newReport(url string, chain []*session.Handshake) *Report {
 	r.URL = hs.URL
 	r.Status = hs.Status
 	r.Upgraded = hs.Upgraded()
+	r.HTTPVersion = hs.HTTPVersion
+	if r.HTTPVersion == "" {
+		r.HTTPVersion = session.HTTP11
+	}
+	r.H2 = hs.H2
 	r.ConnectAddr = hs.ConnectAddr
 	r.Proxy = hs.Proxy
 	r.TLS = hs.TLS

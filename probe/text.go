@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/wscope/wscope/session"
 	"github.com/wscope/wscope/termsafe"
 )
 
@@ -62,9 +63,17 @@ func (r *Report) WriteText(w io.Writer) error {
 			fmt.Fprintf(&b, "  body (binary, base64): %s\n", firstLines(r.Response.BodyB64, 1))
 		}
 	}
-	if c := r.Checks; c != nil && r.Status == 101 {
-		fmt.Fprintf(&b, "  checks: accept %s  upgrade %s  connection %s  subprotocol %s  extensions %s\n",
-			mark(c.AcceptOK), mark(c.UpgradeOK), mark(c.ConnectionOK), mark(c.SubprotocolOK), mark(c.ExtensionsOK))
+	if h := r.H2; h != nil {
+		writeH2(&b, r.HTTPVersion, h)
+	}
+	if c := r.Checks; c != nil && (r.Status == 101 || r.HTTPVersion == session.HTTP2 && r.Upgraded) {
+		if r.HTTPVersion == session.HTTP2 {
+			// RFC 8441 has no Accept, Upgrade nor Connection to check.
+			fmt.Fprintf(&b, "  checks: 200 to the extended CONNECT  subprotocol %s  extensions %s\n", mark(c.SubprotocolOK), mark(c.ExtensionsOK))
+		} else {
+			fmt.Fprintf(&b, "  checks: accept %s  upgrade %s  connection %s  subprotocol %s  extensions %s\n",
+				mark(c.AcceptOK), mark(c.UpgradeOK), mark(c.ConnectionOK), mark(c.SubprotocolOK), mark(c.ExtensionsOK))
+		}
 		if r.Subprotocol != "" || len(r.Extensions) > 0 {
 			fmt.Fprintf(&b, "  subprotocol %q, extensions %s\n", termsafe.Line(r.Subprotocol), termsafe.Line(strings.Join(r.Extensions, ", ")))
 		}
@@ -194,4 +203,41 @@ func firstLines(s string, n int) string {
 		return strings.Join(lines[:n], "\n") + "\n…"
 	}
 	return strings.TrimRight(s, "\n")
+}
+
+// writeH2 prints the HTTP/2 part: ALPN, the server's SETTINGS by name,
+// resets, GOAWAY, and why auto mode fell back to HTTP/1.1.
+func writeH2(b *strings.Builder, version string, h *session.H2Info) {
+	fmt.Fprintf(b, "\n── http/2 (the WebSocket went over HTTP/%s)\n", version)
+	if h.Fallback {
+		fmt.Fprintf(b, "  tried HTTP/2 first, as a browser does; used HTTP/1.1: %s\n", termsafe.Line(h.FallbackReason))
+	}
+	if h.ALPN != "" {
+		fmt.Fprintf(b, "  alpn %q\n", termsafe.Line(h.ALPN))
+	}
+	if len(h.Settings) > 0 {
+		parts := make([]string, len(h.Settings))
+		for i, s := range h.Settings {
+			parts[i] = fmt.Sprintf("%s=%d", s.Name, s.Value)
+		}
+		fmt.Fprintf(b, "  server SETTINGS: %s\n", strings.Join(parts, " "))
+		adv := "not advertised: browsers use HTTP/1.1 for WebSockets here"
+		if h.ConnectProtocol {
+			adv = "advertised: browsers open WebSockets here with an HTTP/2 extended CONNECT"
+		}
+		fmt.Fprintf(b, "  extended CONNECT (RFC 8441) %s\n", adv)
+	}
+	if h.Forced {
+		b.WriteString("  the CONNECT was sent anyway (--force-h2)\n")
+	}
+	if h.RST != nil {
+		fmt.Fprintf(b, "  RST_STREAM on stream %d: %s\n", h.StreamID, h.RST.Name)
+	}
+	if g := h.GoAway; g != nil {
+		fmt.Fprintf(b, "  GOAWAY %s (last stream %d)", g.Name, g.LastStreamID)
+		if g.Debug != "" {
+			fmt.Fprintf(b, ": %s", termsafe.Line(g.Debug))
+		}
+		b.WriteString("\n")
+	}
 }
