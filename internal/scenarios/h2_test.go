@@ -1,0 +1,131 @@
+package scenarios
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/wscope/wscope/internal/realapp"
+	"github.com/wscope/wscope/internal/realproxy"
+	"github.com/wscope/wscope/probe"
+	"github.com/wscope/wscope/session"
+)
+
+// WebSockets over HTTP/2 (RFC 8441) against real servers: what `wscope
+// probe URL --http 2|auto|1.1` reports. The browsers' path is the
+// extended CONNECT whenever the server advertises it, with no fallback
+// when it then fails.
+
+// h2run probes the fixture's echo URL in mode, sending one message.
+func h2run(t *testing.T, s *realproxy.H2Server, mode string, mod func(*probe.Options)) *probe.Report {
+	t.Helper()
+	return run(t, s.URL, func(o *probe.Options) {
+		o.Session.CACertFile = s.CAFile
+		o.Session.HTTP = mode
+		o.Sends = []probe.Message{{Op: session.OpText, Payload: []byte("hello over " + mode)}}
+		o.Count = 1
+		if mod != nil {
+			mod(o)
+		}
+	})
+}
+
+// echoedOverH2 asserts an HTTP/2 upgrade whose echo came back and that
+// closed cleanly.
+func echoedOverH2(t *testing.T, r *probe.Report, msg string) {
+	t.Helper()
+	if !r.Upgraded || r.Status != 200 || r.HTTPVersion != session.HTTP2 || r.H2 == nil || !r.H2.ConnectProtocol || r.H2.ALPN != "h2" {
+		t.Fatalf("want an HTTP/2 extended CONNECT answered 200:\n%s", describe(r))
+	}
+	got := false
+	for _, f := range r.Frames {
+		if f.Dir == "recv" && f.Text != nil && *f.Text == msg {
+			got = true
+		}
+	}
+	if !got {
+		t.Fatalf("no echo of %q over the HTTP/2 stream:\n%s", msg, describe(r))
+	}
+	if r.Close == nil || !r.Close.Clean || r.Close.Code != 1000 {
+		t.Errorf("want a clean close over the stream:\n%s", describe(r))
+	}
+	if r.Request == nil || !strings.Contains(r.Request.Raw, ":protocol: websocket") || strings.Contains(strings.ToLower(r.Request.Raw), "sec-websocket-key") {
+		t.Errorf("the request is not an extended CONNECT:\n%v", r.Request)
+	}
+}
+
+func TestH2WorkingServers(t *testing.T) {
+	servers := []struct {
+		name  string
+		start func(t *testing.T) *realproxy.H2Server
+	}{
+		{"haproxy", realproxy.HAProxyH2},
+		{"apache", realproxy.ApacheH2},
+		{"node-stream", func(t *testing.T) *realproxy.H2Server { return realapp.NodeH2(t, realapp.NodeH2Stream) }},
+	}
+	for _, s := range servers {
+		t.Run(s.name, func(t *testing.T) {
+			t.Parallel()
+			srv := s.start(t)
+			for _, mode := range []string{session.HTTPMode2, session.HTTPModeAuto} {
+				r := h2run(t, srv, mode, nil)
+				echoedOverH2(t, r, "hello over "+mode)
+				noFinding(t, r, "h2-websocket-refused", "h2-not-advertised", "upgrade-rejected")
+			}
+		})
+	}
+}
+
+func TestH2NotAdvertisedNginx(t *testing.T) {
+	srv := realproxy.NginxH2(t)
+	r := h2run(t, srv, session.HTTPMode2, nil)
+	if r.Upgraded || r.H2 == nil || r.H2.ConnectProtocol || len(r.H2.Settings) == 0 || !strings.Contains(r.Error, "SETTINGS_ENABLE_CONNECT_PROTOCOL") {
+		t.Fatalf("want a refusal to send the CONNECT (not advertised):\n%s", describe(r))
+	}
+	// auto: what a browser does — HTTP/1.1, which works.
+	a := h2run(t, srv, session.HTTPModeAuto, nil)
+	if !a.Upgraded || a.HTTPVersion != session.HTTP11 || a.H2 == nil || !a.H2.Fallback {
+		t.Fatalf("auto should fall back to HTTP/1.1 like a browser:\n%s", describe(a))
+	}
+	// forced: nginx answers the CONNECT it never advertised with 400.
+	f := h2run(t, srv, session.HTTPMode2, func(o *probe.Options) { o.Session.ForceH2 = true })
+	if f.Upgraded || f.Status != 400 || !f.H2.Forced {
+		t.Fatalf("forced CONNECT to nginx:\n%s", describe(f))
+	}
+}
+
+func TestH2RefusedBehindHAProxyH2Backend(t *testing.T) {
+	srv := realproxy.HAProxyH2Backend(t)
+	r := h2run(t, srv, session.HTTPMode2, nil)
+	if r.Upgraded || r.H2 == nil || r.H2.RST == nil || r.H2.RST.Name != "REFUSED_STREAM" {
+		t.Fatalf("want RST_STREAM REFUSED_STREAM:\n%s", describe(r))
+	}
+	// auto goes the same way: the browser fails here.
+	a := h2run(t, srv, session.HTTPModeAuto, nil)
+	if a.Upgraded || a.HTTPVersion != session.HTTP2 {
+		t.Fatalf("auto must take the browser's path (HTTP/2, refused):\n%s", describe(a))
+	}
+}
+
+func TestH2RefusedByGoXConnect(t *testing.T) {
+	srv := realapp.GoXConnect(t)
+	r := h2run(t, srv, session.HTTPMode2, nil)
+	if r.Upgraded || r.Status != 400 || r.HTTPVersion != session.HTTP2 || !r.H2.ConnectProtocol {
+		t.Fatalf("want a 400 to the extended CONNECT:\n%s", describe(r))
+	}
+	h1 := h2run(t, srv, session.HTTPMode11, nil)
+	if !h1.Upgraded || h1.Status != 101 {
+		t.Fatalf("HTTP/1.1 must work against the same server:\n%s", describe(h1))
+	}
+	a := h2run(t, srv, session.HTTPModeAuto, nil)
+	if a.Upgraded || a.Status != 400 {
+		t.Fatalf("auto (the browser's path) must fail like the browser:\n%s", describe(a))
+	}
+}
+
+func TestH2RefusedByNodeUpgradeOnly(t *testing.T) {
+	srv := realapp.NodeH2(t, realapp.NodeH2UpgradeOnly)
+	r := h2run(t, srv, session.HTTPMode2, nil)
+	if r.Upgraded || r.Status != 405 || r.HTTPVersion != session.HTTP2 {
+		t.Fatalf("want a 405 to the extended CONNECT:\n%s", describe(r))
+	}
+}
