@@ -86,6 +86,22 @@ func newBattery(opts Options) (*battery, error) {
 	browser.CompressOffer = offer // the user's own offer, else Chrome's
 	b.addWS(ProbeBrowser, fmt.Sprintf("the upgrade as a browser sends it (Origin: %s, permessage-deflate)", b.origin), b.protocolOptions(browser))
 
+	if b.url.Scheme == "wss" || browser.H2C {
+		// Browsers take HTTP/2 whenever the server advertises extended
+		// CONNECT, and do not fall back when it then fails: a server can
+		// work for every HTTP/1.1 tool and fail for every browser.
+		switch browser.HTTP {
+		case session.HTTPModeDefault, session.HTTPMode11:
+			h2 := browser
+			h2.HTTP = session.HTTPModeAuto
+			b.addWS(ProbeHTTP2, "the same as Chrome and Firefox open it: an HTTP/2 extended CONNECT (RFC 8441) when the server advertises it", b.shortOptions(h2))
+		default:
+			h1 := browser
+			h1.HTTP, h1.H2C, h1.ForceH2 = session.HTTPMode11, false, false
+			b.addWS(ProbeHTTP11, "the same over HTTP/1.1 (what wscat and curl send)", b.shortOptions(h1))
+		}
+	}
+
 	noOrigin := withOrigin(browser, "")
 	b.addWS(ProbeNoOrigin, "the same without Origin", b.shortOptions(noOrigin))
 
@@ -136,6 +152,12 @@ func describe(cfg session.Config) string {
 		parts = append(parts, "deflate offered")
 	} else {
 		parts = append(parts, "no deflate")
+	}
+	switch cfg.HTTP {
+	case session.HTTPMode2:
+		parts = append(parts, "HTTP/2")
+	case session.HTTPModeAuto:
+		parts = append(parts, "HTTP/2 if advertised")
 	}
 	return strings.Join(parts, ", ")
 }

@@ -47,6 +47,13 @@ const (
 	ProbeDirectGet    = "direct-get"  // the plain GET straight to the app (--direct)
 	ProbeIdle         = "idle"        // silent for --idle
 	ProbeProtocol     = "protocol"    // the application protocol's first exchange (read from the browser probe)
+	// ProbeHTTP2 is the browser's request as Chrome and Firefox open it
+	// on a wss:// URL: an HTTP/2 extended CONNECT (RFC 8441) when the
+	// server advertises it, HTTP/1.1 otherwise (--http auto).
+	ProbeHTTP2 = "http2"
+	// ProbeHTTP11 is the browser's request over HTTP/1.1, when the user
+	// chose --http 2 or auto for the browser probe itself.
+	ProbeHTTP11 = "http1.1"
 )
 
 // Options say what to examine and how.

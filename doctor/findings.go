@@ -7,6 +7,7 @@ import (
 
 	"github.com/wscope/wscope/diagnose"
 	"github.com/wscope/wscope/probe"
+	"github.com/wscope/wscope/session"
 )
 
 // The findings only the battery can make: each needs two probes that
@@ -101,6 +102,11 @@ func answerOf(r *probe.Report) string {
 		return "not run"
 	case r.Upgraded:
 		s := "101 Switching Protocols"
+		if r.HTTPVersion == session.HTTP2 {
+			s = "200 to the HTTP/2 extended CONNECT"
+		} else if r.H2 != nil && r.H2.Fallback {
+			s += " over HTTP/1.1 (" + r.H2.FallbackReason + ")"
+		}
 		if r.TimingsMS.Total > 0 {
 			s += fmt.Sprintf(" in %.0f ms", r.TimingsMS.Total)
 		}
@@ -113,6 +119,9 @@ func answerOf(r *probe.Report) string {
 		return s
 	case r.Response != nil:
 		s := strings.TrimPrefix(r.Response.StartLine, "HTTP/1.1 ")
+		if r.HTTPVersion == session.HTTP2 {
+			s = strings.TrimPrefix(s, "HTTP/2 ") + " to the HTTP/2 extended CONNECT"
+		}
 		if b := excerpt(r.Response.Body, 80); b != "" {
 			s += fmt.Sprintf(" %q", b)
 		}

@@ -173,6 +173,9 @@ func (m *Model) statusBar() string {
 	} else if m.cfg.Proxy != "" {
 		route = "via " + m.cfg.Proxy
 	}
+	if len(m.chain) > 0 && m.chain[len(m.chain)-1].IsHTTP2() {
+		route += " · HTTP/2" // the extended CONNECT: the browsers' path, not the Upgrade
+	}
 	parts = append(parts, st.StatusKey.Render(termsafe.Line(route)))
 	if m.state == session.StateOpen {
 		parts = append(parts, st.StatusKey.Render("up ")+st.StatusValue.Render(shortDur(now.Sub(m.stats.openedAt))))
