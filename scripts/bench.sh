@@ -20,6 +20,14 @@ r=$(echo "$out" | awk '/Firehose\/probe-record/ {print $(NF-1)}' | median)
 printf "  gorilla %.0f msgs/s, probe %.0f msgs/s (ratio %.2f, target >= 0.8), probe --record %.0f msgs/s (ratio %.2f, target >= 0.6)\n" \
   "$g" "$p" "$(echo "$p / $g" | bc -l)" "$r" "$(echo "$r / $g" | bc -l)"
 
+echo "== ingest over HTTP/2 (RFC 8441) vs HTTP/1.1: the same TLS firehose through wscope probe (3 runs each)"
+out=$(go test -run '^$' -bench FirehoseHTTP2 -benchtime 3x -count 3 ./probe)
+for size in 64B 16384B; do
+  a=$(echo "$out" | awk -v s="http1.1/$size" '$1 ~ s {print $(NF-1)}' | median)
+  h=$(echo "$out" | awk -v s="http2/$size" '$1 ~ s {print $(NF-1)}' | median)
+  printf "  %s messages: HTTP/1.1 %.0f msgs/s, HTTP/2 %.0f msgs/s (ratio %.2f, target >= 0.7)\n" "$size" "$a" "$h" "$(echo "$h / $a" | bc -l)"
+done
+
 echo "== frame log at 1,000,000 frames (go test -bench LogMillion, LogMemory, LargeFrame)"
 go test -run '^$' -bench 'LogMillion|LogMemory|LargeFrame' -benchtime 10x ./ui | grep Benchmark | sed 's/^/  /'
 
