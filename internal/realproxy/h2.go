@@ -53,6 +53,8 @@ var (
 	h2ApacheTemplate string
 	//go:embed testdata/h2-nginx.conf.tmpl
 	h2NginxTemplate string
+	//go:embed testdata/h2-h2o.conf.tmpl
+	h2H2OTemplate string
 )
 
 // H2Server is a server for tests of WebSockets over HTTP/2, listening with
@@ -188,6 +190,19 @@ func NginxH2(t *testing.T) *H2Server {
 	cert := NewH2Cert(t, t.TempDir())
 	p := Nginx(t, h2NginxTemplate, map[string]string{"cert": cert.Cert, "key": cert.Key, "upstream": backend})
 	s := NewH2Server("nginx (http2) → wscope serve", p.Addr, "/echo", cert.CA)
+	s.Proc, s.Backend = p, backend
+	return s
+}
+
+// H2OH2 starts h2o over TLS (HTTP/2 by ALPN) in front of wscope serve.
+// h2o 2.2 has no RFC 8441: it does not advertise the setting, and a
+// CONNECT sent anyway gets a GOAWAY that ends the whole connection.
+func H2OH2(t *testing.T) *H2Server {
+	t.Helper()
+	backend := wscopeServeAddr(t)
+	cert := NewH2Cert(t, PublicDir(t))
+	p := H2O(t, h2H2OTemplate, map[string]string{"cert": cert.Cert, "key": cert.Key, "upstream": backend})
+	s := NewH2Server("h2o (http2) → wscope serve", p.Addr, "/echo", cert.CA)
 	s.Proc, s.Backend = p, backend
 	return s
 }

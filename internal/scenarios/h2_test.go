@@ -129,3 +129,16 @@ func TestH2RefusedByNodeUpgradeOnly(t *testing.T) {
 		t.Fatalf("want a 405 to the extended CONNECT:\n%s", describe(r))
 	}
 }
+
+func TestH2GoAwayFromH2O(t *testing.T) {
+	srv := realproxy.H2OH2(t)
+	a := h2run(t, srv, session.HTTPModeAuto, nil)
+	if !a.Upgraded || a.HTTPVersion != session.HTTP11 || a.H2 == nil || !a.H2.Fallback || a.H2.ConnectProtocol {
+		t.Fatalf("h2o does not advertise RFC 8441; auto should use HTTP/1.1:\n%s", describe(a))
+	}
+	f := h2run(t, srv, session.HTTPMode2, func(o *probe.Options) { o.Session.ForceH2 = true })
+	if f.Upgraded || f.H2 == nil || f.H2.GoAway == nil || !f.H2.Forced {
+		t.Fatalf("want a GOAWAY on the forced CONNECT:\n%s", describe(f))
+	}
+	t.Logf("h2o: GOAWAY %s (last stream %d); %s", f.H2.GoAway.Name, f.H2.GoAway.LastStreamID, f.Error)
+}
