@@ -54,8 +54,7 @@ func (s *sideFlags) apply(cfg session.Config) (session.Config, error) {
 	case "":
 	case "1.1", "2", "auto":
 		cfg.HTTP = s.httpMode
-		if cfg.HTTP == "1.1" {
-			cfg.HTTP = session.HTTPMode11
+		if cfg.HTTP == session.HTTPMode11 {
 			cfg.H2C, cfg.ForceH2 = false, false // the HTTP/2 flags are for the other side
 		}
 	default:

@@ -58,7 +58,7 @@ func (f *connFlags) register(fs *pflag.FlagSet) {
 	fs.StringArrayVar(&f.connectTo, "connect-to", nil, "HOST1:PORT1:HOST2:PORT2: connect there instead, keeping Host and SNI (repeatable)")
 	fs.StringArrayVar(&f.resolve, "resolve", nil, "HOST:PORT:ADDR: resolve HOST to ADDR (repeatable)")
 	fs.BoolVarP(&f.follow, "follow", "L", false, "follow redirects (up to 10)")
-	fs.StringVar(&f.httpMode, "http", "1.1", "how to open the WebSocket: 1.1 (Upgrade), 2 (HTTP/2 extended CONNECT, RFC 8441) or auto (as a browser: HTTP/2 when the server advertises it)")
+	fs.StringVar(&f.httpMode, "http", "", "how to open the WebSocket: 1.1 (the Upgrade; the default), 2 (HTTP/2 extended CONNECT, RFC 8441) or auto (as a browser: HTTP/2 when the server advertises it)")
 	fs.BoolVar(&f.h2c, "h2c", false, "with --http 2 on ws://: HTTP/2 without TLS (prior knowledge)")
 	fs.BoolVar(&f.forceH2, "force-h2", false, "with --http 2: send the extended CONNECT even when the server does not advertise it")
 }
@@ -72,9 +72,6 @@ func (f *connFlags) config(url string, env Env) (session.Config, error) {
 		PingInterval: f.pingInterval, PongTimeout: f.pongTimeout, NoAutoPong: f.noAutoPong, Proxy: f.proxy, NoProxy: f.noProxy,
 		ConnectTo: f.connectTo, Resolve: f.resolve, Follow: f.follow, Getenv: env.Getenv,
 		UserAgent: "wscope/" + Version, HTTP: f.httpMode, H2C: f.h2c, ForceH2: f.forceH2,
-	}
-	if cfg.HTTP == "1.1" {
-		cfg.HTTP = session.HTTPMode11
 	}
 	for _, h := range f.headers {
 		hd, err := session.ParseHeader(h)
@@ -96,7 +93,7 @@ func (f *connFlags) config(url string, env Env) (session.Config, error) {
 		return cfg, usageErr("--origin and --no-origin contradict each other")
 	}
 	switch f.httpMode {
-	case "1.1", "2", "auto":
+	case "", "1.1", "2", "auto":
 	default:
 		return cfg, usageErr("--http takes 1.1, 2 or auto, not %q", f.httpMode)
 	}

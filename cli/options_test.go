@@ -109,3 +109,47 @@ func TestProbeAndRootFlagsFillTheSameOptions(t *testing.T) {
 		t.Errorf("probe --protocol nope: exit %d, want 2", code)
 	}
 }
+
+// TestHTTPFlagsReachEveryDialer: --http, --h2c and --force-h2 reach the
+// session of probe, the TUI, doctor and each side of compare
+// (--a-http/--b-http), and a bad value is a usage error.
+func TestHTTPFlagsReachEveryDialer(t *testing.T) {
+	var p *probeOptions
+	if code, msg := parse(t, runSeams{probe: func(o *probeOptions) error { p = o; return nil }},
+		"probe", "ws://h/", "--http", "2", "--h2c", "--force-h2"); code != 0 || p == nil {
+		t.Fatalf("probe: exit %d: %s", code, msg)
+	}
+	if p.Session.HTTP != session.HTTPMode2 || !p.Session.H2C || !p.Session.ForceH2 {
+		t.Errorf("probe session: %+v", p.Session)
+	}
+	var u *ui.Options
+	if code, msg := parse(t, runSeams{root: func(o *ui.Options) error { u = o; return nil }}, "wss://h/", "--http", "auto"); code != 0 || u == nil {
+		t.Fatalf("TUI: exit %d: %s", code, msg)
+	}
+	if u.Config.HTTP != session.HTTPModeAuto {
+		t.Errorf("TUI session: %q", u.Config.HTTP)
+	}
+	var d *doctorOptions
+	if code, msg := parse(t, runSeams{doctor: func(o *doctorOptions) error { d = o; return nil }}, "doctor", "wss://h/", "--http", "2"); code != 0 || d == nil {
+		t.Fatalf("doctor: exit %d: %s", code, msg)
+	}
+	if d.Doctor.Session.HTTP != session.HTTPMode2 {
+		t.Errorf("doctor session: %q", d.Doctor.Session.HTTP)
+	}
+	var c *compareOptions
+	if code, msg := parse(t, runSeams{compare: func(o *compareOptions) error { c = o; return nil }},
+		"compare", "wss://h/", "wss://h/", "--a-http", "1.1", "--b-http", "2", "--force-h2", "--report"); code != 0 || c == nil {
+		t.Fatalf("compare: exit %d: %s", code, msg)
+	}
+	if c.A.HTTP != session.HTTPMode11 || c.A.ForceH2 || c.B.HTTP != session.HTTPMode2 || !c.B.ForceH2 {
+		t.Errorf("compare sides: A %q force %v, B %q force %v", c.A.HTTP, c.A.ForceH2, c.B.HTTP, c.B.ForceH2)
+	}
+	if !strings.Contains(c.LabelB, "HTTP/2") || !strings.Contains(c.LabelA, "HTTP/1.1") {
+		t.Errorf("labels %q / %q do not say the HTTP versions", c.LabelA, c.LabelB)
+	}
+	for _, args := range [][]string{{"probe", "ws://h/", "--http", "3"}, {"compare", "ws://h/", "ws://h/", "--b-http", "h2", "--report"}} {
+		if code, _ := parse(t, runSeams{probe: func(*probeOptions) error { return nil }, compare: func(*compareOptions) error { return nil }}, args...); code != 2 {
+			t.Errorf("%v: exit %d, want 2", args, code)
+		}
+	}
+}

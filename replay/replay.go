@@ -89,7 +89,8 @@ func replayHeaders(rec *capture.Recording, cfg *session.Config) ([]session.Heade
 		name := strings.ToLower(h.Name)
 		switch {
 		case name == "host", name == "upgrade", name == "connection", name == "content-length", name == "user-agent",
-			strings.HasPrefix(name, "sec-websocket-"), have[name]:
+			strings.HasPrefix(name, "sec-websocket-"), strings.HasPrefix(name, ":"), have[name]:
+			// ":method", ":path"…: an HTTP/2 recording's pseudo-headers are made anew too.
 			continue
 		case h.Value == capture.Redacted:
 			warnings = append(warnings, fmt.Sprintf("recorded header %s was redacted; pass it with -H if the server needs it", h.Name))
