@@ -227,3 +227,36 @@ func TestHTTPModeUsage(t *testing.T) {
 }
 
 func asError(err error, target **Error) bool { return errors.As(err, target) }
+
+// TestHTTP2SilentServerTimesOut: a server that chooses h2 and then never
+// sends its SETTINGS gets a timeout that says so, within the handshake
+// timeout, not a hang.
+func TestHTTP2SilentServerTimesOut(t *testing.T) {
+	cert, err := testca.SelfSigned("silent", []string{"127.0.0.1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{cert}, NextProtos: []string{"h2"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() { c.(*tls.Conn).Handshake(); time.Sleep(5 * time.Second); c.Close() }()
+		}
+	}()
+	start := time.Now()
+	_, _, err = Dial(context.Background(), Config{URL: "wss://" + ln.Addr().String() + "/", Insecure: true, HTTP: HTTPMode2, Timeout: 500 * time.Millisecond})
+	var e *Error
+	if !asError(err, &e) || e.Class != ClassTimeout || !strings.Contains(e.Msg, "SETTINGS") {
+		t.Fatalf("err %v", err)
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Fatalf("took %s", d)
+	}
+}

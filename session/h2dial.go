@@ -285,8 +285,12 @@ func h2Error(err error, hs *Handshake, timeout time.Duration, parent context.Con
 		return &Error{Class: ClassProtocol, Err: err,
 			Msg:  safe(fmt.Sprintf("the server closed the whole HTTP/2 connection (GOAWAY %s) on the extended CONNECT", H2CodeName(ge.GoAway.Code))),
 			Hint: "it does not support WebSockets over HTTP/2; without --force-h2 browsers would not try, and --http 1.1 shows what they see"}
+	case errors.Is(err, context.DeadlineExceeded) && parent.Err() == nil && hs.RequestRaw == nil:
+		return &Error{Class: ClassTimeout, Err: err,
+			Msg:  safe(fmt.Sprintf("timed out after %s waiting for the server's HTTP/2 SETTINGS", timeout)),
+			Hint: "the port took the TLS handshake and chose h2 but never spoke HTTP/2; --http 1.1 avoids HTTP/2"}
 	case errors.Is(err, context.DeadlineExceeded) && parent.Err() == nil:
-		return &Error{Class: ClassTimeout, Err: err, NoResponseHead: hs.RequestRaw != nil,
+		return &Error{Class: ClassTimeout, Err: err, NoResponseHead: true,
 			Msg:  safe(fmt.Sprintf("timed out after %s waiting for the answer to the HTTP/2 extended CONNECT", timeout)),
 			Hint: "the server (or a proxy) accepted the stream and held the answer"}
 	}
