@@ -51,18 +51,28 @@ type Signature struct {
 	// (every response header name is lowercase), "no-header" (header Name
 	// is absent), "close-reason" (a close frame's reason), "last-headers"
 	// (the answer's last header names are Name's comma-separated names, in
-	// that order and case: how a proxy that rebuilds them gives itself away).
+	// that order and case: how a proxy that rebuilds them gives itself away),
+	// "only-headers" (the answer's header names, pseudo-headers aside, are
+	// exactly Name's comma-separated names, in any order and case),
+	// "h2-settings" (the server's first HTTP/2 SETTINGS frame begins with
+	// Match's space-separated settings, in that order: NAME or NAME=VALUE;
+	// with Whole, it has no others). "lowercase-names" and "last-headers"
+	// never match an HTTP/2 answer: HTTP/2 header names are lowercase by
+	// the protocol and nobody rebuilds them.
 	Where string `toml:"where"`
 	Name  string `toml:"name"`
 	Match string `toml:"match"` // case-insensitive substring; empty: presence
 	// Whole: for "body", the whole body must be Match (white space aside),
-	// not just contain it.
+	// not just contain it; for "h2-settings", the whole SETTINGS frame.
 	Whole bool `toml:"whole"`
 	// Case: for "body", match case-sensitively (Engine.IO's bare "Bad
 	// request" is not Go's "Bad Request").
 	Case bool `toml:"case"`
 	// Status limits the signature to one response status (0: any).
 	Status int `toml:"status"`
+	// HTTP limits it to answers over one HTTP version: "1.1" or "2"
+	// (empty: any; recordings made before HTTP/2 are 1.1).
+	HTTP string `toml:"http"`
 	// Code limits a close-reason signature to one close code (0: any).
 	Code int `toml:"code"`
 	// Path limits it to request paths ending so (e.g. "/cable").
@@ -240,17 +250,22 @@ func parseResponder(fsys fs.FS, file string) (*ResponderSpec, error) {
 	}
 	for i, s := range r.Signatures {
 		switch s.Where {
-		case "header", "no-header", "last-headers":
+		case "header", "no-header", "last-headers", "only-headers":
 			if s.Name == "" {
 				return nil, fmt.Errorf("%s: signature %d: %s needs a name", file, i+1, s.Where)
 			}
-		case "body", "reason", "close-reason":
+		case "body", "reason", "close-reason", "h2-settings":
 			if s.Match == "" {
 				return nil, fmt.Errorf("%s: signature %d: %s needs a match", file, i+1, s.Where)
 			}
 		case "lowercase-names":
 		default:
 			return nil, fmt.Errorf("%s: signature %d: where %q is unknown", file, i+1, s.Where)
+		}
+		switch s.HTTP {
+		case "", "1.1", "2":
+		default:
+			return nil, fmt.Errorf("%s: signature %d: http %q is not 1.1 or 2", file, i+1, s.HTTP)
 		}
 		switch s.Proves {
 		case "answered", "path":

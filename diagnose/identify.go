@@ -3,6 +3,7 @@ package diagnose
 import (
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"unicode"
 
@@ -20,13 +21,46 @@ type answer struct {
 	body       string // lowercased, runs of white space as one space
 	compact    string // lowercased, without any white space (JSON spacing aside)
 	path       string // the request path, without a trailing slash
+	// h2: the answer came over HTTP/2 (an extended CONNECT's); headers
+	// then leave out the pseudo-headers (:status is status).
+	h2 bool
+	// settings are the HTTP/2 server's first SETTINGS frame, in order.
+	settings []session.H2Setting
 }
 
 func answerOf(hs *session.Handshake) answer {
 	a := answer{status: hs.Status, statusLine: hs.StatusLine, reason: hs.Reason, headers: hs.Response,
 		rawBody: string(hs.Body), path: pathOf(hs.URL)}
+	if hs.IsHTTP2() {
+		a.h2, a.headers = true, nil
+		for _, h := range hs.Response {
+			if !strings.HasPrefix(h.Name, ":") {
+				a.headers = append(a.headers, h)
+			}
+		}
+		if hs.H2 != nil {
+			a.settings = hs.H2.Settings
+		}
+	}
 	a.body, a.compact = normalize(a.rawBody), compact(a.rawBody)
 	return a
+}
+
+// settingsText is a SETTINGS frame as "NAME=value NAME=value".
+func settingsText(ss []session.H2Setting) string {
+	parts := make([]string, 0, len(ss))
+	for _, s := range ss {
+		parts = append(parts, fmt.Sprintf("%s=%d", settingName(s), s.Value))
+	}
+	return strings.Join(parts, " ")
+}
+
+// settingName names a setting (a recording may lack the name).
+func settingName(s session.H2Setting) string {
+	if s.Name != "" {
+		return s.Name
+	}
+	return session.H2SettingName(s.ID)
 }
 
 // proxyAnswerOf reads an HTTP forward proxy's answer to CONNECT.
@@ -151,6 +185,9 @@ func (s Signature) matches(a answer) (Clue, bool) {
 	if s.Path != "" && !strings.HasSuffix(a.path, strings.TrimSuffix(s.Path, "/")) {
 		return Clue{}, false
 	}
+	if (s.HTTP == session.HTTP2) != a.h2 && s.HTTP != "" {
+		return Clue{}, false
+	}
 	switch s.Where {
 	case "header":
 		for _, h := range a.headers {
@@ -176,7 +213,35 @@ func (s Signature) matches(a answer) (Clue, bool) {
 		if strings.Contains(strings.ToLower(a.reason), s.Match) {
 			return Clue{Kind: "status", Text: a.statusLine, Means: s.Note}, true
 		}
+	case "h2-settings":
+		return s.matchesSettings(a)
+	case "only-headers":
+		if len(a.headers) == 0 {
+			return Clue{}, false
+		}
+		want := map[string]bool{}
+		for _, n := range strings.Split(s.Name, ",") {
+			want[strings.ToLower(strings.TrimSpace(n))] = true
+		}
+		got := map[string]bool{}
+		names := make([]string, 0, len(a.headers))
+		for _, h := range a.headers {
+			got[strings.ToLower(h.Name)] = true
+			names = append(names, h.Name)
+		}
+		if len(got) != len(want) {
+			return Clue{}, false
+		}
+		for n := range got {
+			if !want[n] {
+				return Clue{}, false
+			}
+		}
+		return Clue{Kind: "header", Text: "no header but " + strings.Join(names, ", "), Means: s.Note}, true
 	case "last-headers":
+		if a.h2 {
+			return Clue{}, false
+		}
 		want := strings.Split(s.Name, ",")
 		if len(a.headers) < len(want) {
 			return Clue{}, false
@@ -191,7 +256,7 @@ func (s Signature) matches(a answer) (Clue, bool) {
 		}
 		return Clue{Kind: "header", Text: "last headers " + strings.Join(lines, ", "), Means: s.Note}, true
 	case "lowercase-names":
-		if _, hasServer := a.header("Server"); hasServer || len(a.headers) < 2 {
+		if _, hasServer := a.header("Server"); hasServer || len(a.headers) < 2 || a.h2 {
 			return Clue{}, false
 		}
 		for _, h := range a.headers {
@@ -206,6 +271,47 @@ func (s Signature) matches(a answer) (Clue, bool) {
 		return Clue{Kind: "header", Text: "header names " + excerpt(strings.Join(names, ", "), 80), Means: s.Note}, true
 	}
 	return Clue{}, false
+}
+
+// matchesSettings tests an "h2-settings" signature: the SETTINGS frame
+// begins with the signature's settings, in order (all of it with Whole).
+func (s Signature) matchesSettings(a answer) (Clue, bool) {
+	want := strings.Fields(s.exact)
+	if len(a.settings) == 0 || len(want) > len(a.settings) || (s.Whole && len(want) != len(a.settings)) {
+		return Clue{}, false
+	}
+	for i, w := range want {
+		name, value, hasValue := strings.Cut(w, "=")
+		got := a.settings[i]
+		if !strings.EqualFold(settingName(got), name) || (hasValue && strconv.FormatUint(uint64(got.Value), 10) != value) {
+			return Clue{}, false
+		}
+	}
+	return Clue{Kind: "h2", Text: "SETTINGS " + settingsText(a.settings), Means: s.Note}, true
+}
+
+// h2Server names the HTTP/2 server from its SETTINGS frame alone (any
+// role: an app's own HTTP/2 server too): the strongest "h2-settings"
+// signature that matches, with what was seen; nil when none does.
+func (c *Catalogue) h2Server(info *session.H2Info) (*ResponderSpec, Clue, Confidence) {
+	if info == nil || len(info.Settings) == 0 {
+		return nil, Clue{}, ""
+	}
+	a := answer{h2: true, settings: info.Settings}
+	var best *ResponderSpec
+	var seen Clue
+	var conf Confidence
+	for _, r := range c.responders {
+		for _, s := range r.Signatures {
+			if s.Where != "h2-settings" {
+				continue
+			}
+			if clue, ok := s.matchesSettings(a); ok && weight(s.Confidence) > weight(conf) {
+				best, seen, conf = r, clue, s.Confidence
+			}
+		}
+	}
+	return best, seen, conf
 }
 
 // closeHit is a close-reason signature that matched a close frame.
