@@ -121,7 +121,7 @@ func (b *builder) idleFinding(silent, after time.Duration) Finding {
 	}
 	for _, h := range at.hits {
 		if h.sig.Proves == "path" && h.r.Role != RoleApp {
-			f.Evidence = append(f.Evidence, Clue{Kind: "header", Text: h.seen.Text + " (on the 101)", Means: h.r.Display + " is on the path"})
+			f.Evidence = append(f.Evidence, Clue{Kind: "header", Text: h.seen.Text + " (on the " + b.opened() + ")", Means: h.r.Display + " is on the path"})
 		}
 	}
 	d := b.data
@@ -162,7 +162,7 @@ func (b *builder) idleFinding(silent, after time.Duration) Finding {
 		if matchesDefault(cut) {
 			f.Detail = fmt.Sprintf("%s; open %s, silent %s. %s is on the path and %s cuts at %s by default: it matches", sc.Detail, after, silent, cut.Display, setting, cut.Settings.IdleDefault)
 		} else {
-			f.Detail = fmt.Sprintf("%s; open %s, silent %s. %s is on the path (named in the 101); its %s is set to about %ds", sc.Detail, after, silent, cut.Display, setting, d.SettingSeconds)
+			f.Detail = fmt.Sprintf("%s; open %s, silent %s. %s is on the path (named in the %s); its %s is set to about %ds", sc.Detail, after, silent, cut.Display, b.opened(), setting, d.SettingSeconds)
 		}
 		f.Fix = b.fix("idle-timeout", d, cut)
 		for _, r := range at.path {
@@ -185,7 +185,7 @@ func (b *builder) idleFinding(silent, after time.Duration) Finding {
 			f.Alternatives = append(f.Alternatives, b.alternative("idle-timeout", r.Display+" ("+r.Settings.IdleSetting+") cut it", rd, r))
 		}
 	}
-	f.Detail = fmt.Sprintf("%s; it had been open %s and silent for %s. No proxy named itself in the 101", sc.Detail, after, silent)
+	f.Detail = fmt.Sprintf("%s; it had been open %s and silent for %s. No proxy named itself in the %s", sc.Detail, after, silent, b.opened())
 	if len(names) > 0 {
 		f.Detail += "; by the time, likely: " + strings.Join(names, ", ")
 	}
@@ -215,7 +215,7 @@ func (b *builder) serverClose(sc *session.StateChange, after time.Duration) Find
 		if r.Settings.CloseOnReload != 0 && r.Settings.CloseOnReload == sc.Code {
 			f.Responder = at.responderOf(r)
 			f.Detail += fmt.Sprintf(". %s is on the path and closes every WebSocket with %d when its configuration is reloaded", r.Display, sc.Code)
-			f.Evidence = append(f.Evidence, Clue{Kind: "header", Text: r.Display + " named in the 101", Means: fmt.Sprintf("%s sends %d to every WebSocket on reload", r.Display, sc.Code)})
+			f.Evidence = append(f.Evidence, Clue{Kind: "header", Text: r.Display + " named in the " + b.opened(), Means: fmt.Sprintf("%s sends %d to every WebSocket on reload", r.Display, sc.Code)})
 			f.Fix = b.fix("server-close", b.data, r)
 			f.Alternatives = []Alternative{{ID: "server-close", Title: "The app itself shut down or restarted and said so with " + session.CloseCodeText(sc.Code),
 				Fix: "Reconnect with backoff on 1001/1012/1013."}}
@@ -270,7 +270,7 @@ func (b *builder) appClose(sc *session.StateChange, after time.Duration) Finding
 	switch {
 	case strings.EqualFold(b.final.Checks.Subprotocol, "graphql-transport-ws"):
 		proto, app = "graphql-transport-ws", b.responder("graphql-ws")
-		f.Evidence = append(f.Evidence, Clue{Kind: "header", Text: "Sec-WebSocket-Protocol: graphql-transport-ws", Means: "the 101 selected graphql-transport-ws: a graphql-ws server"})
+		f.Evidence = append(f.Evidence, Clue{Kind: "header", Text: "Sec-WebSocket-Protocol: graphql-transport-ws", Means: "the " + b.opened() + " selected graphql-transport-ws: a graphql-ws server"})
 	case named && h.r.Name == "graphql-ws":
 		proto, app = "graphql-transport-ws", h.r
 	case strings.HasSuffix(pathOf(b.final.URL), "/websocket"):
@@ -341,7 +341,7 @@ func (b *builder) protocolError(sc *session.StateChange) Finding {
 		}
 	case strings.Contains(sc.Detail, "RSV1") && len(b.final.Checks.Extensions) == 0:
 		f.Title = "A compressed frame arrived though compression was not negotiated"
-		f.Detail += ". The 101 selected no extension, yet the server compressed: something between rewrote Sec-WebSocket-Extensions"
+		f.Detail += ". The " + b.opened() + " selected no extension, yet the server compressed: something between rewrote Sec-WebSocket-Extensions"
 		f.Responder = Responder{Role: RoleReverseProxy}
 		at := b.cat.identify(answerOf(b.final))
 		if p := at.proxy(nil); p != nil {

@@ -94,6 +94,10 @@ func Compare(a, b Side, now time.Time) Comparison {
 	c := Comparison{Findings: []Finding{}, ResponseDiff: []HeaderChange{}}
 	ha, hb := a.Evidence.final(), b.Evidence.final()
 	c.ResponseDiff = DiffResponseHeaders(responseOf(ha), responseOf(hb))
+	if ha != nil && hb != nil && ha.IsHTTP2() != hb.IsHTTP2() {
+		c.ResponseDiff = diffAcrossVersions(responseOf(ha), responseOf(hb))
+	}
+	c.Findings = append(c.Findings, httpVersionFindings(a, b)...)
 	ba, oka := backendHeaders(a.Evidence.FirstRecv)
 	bb, okb := backendHeaders(b.Evidence.FirstRecv)
 	if oka && okb {
@@ -152,6 +156,59 @@ func Compare(a, b Side, now time.Time) Comparison {
 	}
 	c.errorLevel = upA != upB || HasError(c.Findings) || differentErrors(a.Findings, b.Findings)
 	return c
+}
+
+// httpVersionFindings: the same URL over HTTP/1.1 on one side and over
+// HTTP/2 on the other, where only the HTTP/1.1 side opened. Browsers take
+// the HTTP/2 path whenever the server advertises it and do not fall back:
+// the HTTP/2 side's refusal is read with the HTTP/1.1 side's 101 as the
+// proof that only that path fails (h2-websocket-refused, h2-goaway), or
+// it says why browsers use HTTP/1.1 here after all (h2-not-advertised).
+// The reverse (HTTP/2 opens, HTTP/1.1 does not) is the HTTP/1.1 side's
+// own diagnosis.
+func httpVersionFindings(a, b Side) []Finding {
+	ha, hb := a.Evidence.final(), b.Evidence.final()
+	if ha == nil || hb == nil || ha.IsHTTP2() == hb.IsHTTP2() || ha.URL != hb.URL {
+		return nil
+	}
+	h2, h1 := b, a
+	if ha.IsHTTP2() {
+		h2, h1 = a, b
+	}
+	if h2.Evidence.Upgraded() || !h1.Evidence.Upgraded() {
+		return nil
+	}
+	ev := h2.Evidence
+	ev.OtherHTTP = h1.Evidence.final()
+	bd := &builder{cat: Default(), ev: ev, final: ev.final()}
+	bd.data = fixDataFor(bd.final)
+	fs := bd.h2Findings(bd.final, ev.OtherHTTP, true)
+	for i := range fs {
+		bd.nameApp(&fs[i])
+	}
+	return fs
+}
+
+// diffAcrossVersions compares an HTTP/1.1 answer with an HTTP/2 one:
+// what only one version can carry (pseudo-headers, Upgrade, Connection,
+// Sec-WebSocket-Accept, the other hop-by-hop headers) and the case of the
+// names (HTTP/2 lowercases them all) are not differences of the path.
+func diffAcrossVersions(a, b []session.Header) []HeaderChange {
+	protocolOnly := func(name string) bool {
+		switch name {
+		case "upgrade", "connection", "sec-websocket-accept", "keep-alive", "transfer-encoding", "proxy-connection":
+			return true
+		}
+		return strings.HasPrefix(name, ":")
+	}
+	out := []HeaderChange{}
+	for _, ch := range diffHeaders(a, b, volatileResponse) {
+		if ch.Change == "case" || protocolOnly(strings.ToLower(ch.Name)) {
+			continue
+		}
+		out = append(out, ch)
+	}
+	return out
 }
 
 // differentErrors reports whether one side has an error finding the other

@@ -59,6 +59,13 @@ type Evidence struct {
 	// same path): their Server/Via headers join the path. The final
 	// handshake's PlainGet (the session's own follow-up) counts too.
 	Related []*session.Handshake
+
+	// OtherHTTP is the final handshake of the same URL over the other HTTP
+	// version (HTTP/1.1 when Chain went over HTTP/2, HTTP/2 when it went
+	// over HTTP/1.1), filled by doctor and compare; nil when not tried.
+	// With it a finding states "HTTP/1.1 clients get 101 here" as a
+	// proven fact rather than a guess.
+	OtherHTTP *session.Handshake
 }
 
 // HasError reports whether any finding is an error.
@@ -87,20 +94,49 @@ func (c *Catalogue) Diagnose(ev Evidence) []Finding {
 	out = append(out, b.forwardProxyFindings()...)
 	out = append(out, b.tlsFindings()...)
 	out = append(out, b.redirectFindings()...)
-	if final.Status != 0 && final.Status != 101 && (final.Status < 300 || final.Status > 399) {
-		out = append(out, b.statusFinding())
-	}
-	if final.Status == 0 && ev.DialErr != nil && ev.DialErr.NoResponseHead {
-		out = append(out, b.swallowedFinding())
-	}
-	if final.Status == 101 {
-		out = append(out, b.upgradeFindings()...)
+	if final.IsHTTP2() {
+		// RFC 8441: a 2xx opens the stream; there is no 101, no Upgrade
+		// nor Connection, no Sec-WebSocket-Accept to check.
+		out = append(out, b.h2Findings(final, ev.OtherHTTP, true)...)
+		if final.Status >= 200 && final.Status < 300 {
+			out = append(out, b.upgradeFindings()...)
+		}
+	} else {
+		if final.Status != 0 && final.Status != 101 && (final.Status < 300 || final.Status > 399) {
+			out = append(out, b.statusFinding())
+		}
+		if final.Status == 0 && ev.DialErr != nil && ev.DialErr.NoResponseHead {
+			out = append(out, b.swallowedFinding())
+		}
+		if final.Status == 101 {
+			out = append(out, b.upgradeFindings()...)
+		}
+		// What the HTTP/2 side says: an auto attempt that fell back, and
+		// the same URL over HTTP/2 when it was tried (browsers' path).
+		out = appendNew(out, b.h2Findings(final, nil, true)...)
+		if o := ev.OtherHTTP; o.IsHTTP2() {
+			out = appendNew(out, b.h2Findings(o, final, false)...)
+		}
 	}
 	if ev.Closed != nil {
 		out = append(out, b.closeFindings()...)
 	}
 	for i := range out {
 		b.nameApp(&out[i])
+	}
+	return out
+}
+
+// appendNew appends the findings whose id is not in out yet.
+func appendNew(out []Finding, fs ...Finding) []Finding {
+	for _, f := range fs {
+		dup := false
+		for _, o := range out {
+			dup = dup || o.ID == f.ID
+		}
+		if !dup {
+			out = append(out, f)
+		}
 	}
 	return out
 }

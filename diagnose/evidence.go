@@ -80,6 +80,14 @@ func (c *Collector) AddRelated(hs *session.Handshake) {
 	c.ev.Related = append(c.ev.Related, hs)
 }
 
+// SetOtherHTTP records the final handshake of the same URL over the other
+// HTTP version (Evidence.OtherHTTP); nil clears it.
+func (c *Collector) SetOtherHTTP(hs *session.Handshake) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.ev.OtherHTTP = hs
+}
+
 // Evidence is a snapshot of what was collected so far.
 func (c *Collector) Evidence() Evidence {
 	c.mu.Lock()

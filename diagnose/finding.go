@@ -66,7 +66,10 @@ type Responder struct {
 // Clue is one piece of evidence behind a finding.
 type Clue struct {
 	// Kind is what was looked at: "status", "header", "body", "request",
-	// "timing", "frame", "close", "proxy-reply", "tls".
+	// "timing", "frame", "close", "proxy-reply", "tls", "related" (another
+	// answer of the same address), "h2" (HTTP/2 frames: SETTINGS,
+	// RST_STREAM, GOAWAY), "other-http" (the same URL over the other HTTP
+	// version).
 	Kind string `json:"kind"`
 	// Text is what was seen, e.g. "Server: nginx/1.22.1" or
 	// "body: {\"code\":1,\"message\":\"Session ID unknown\"}".

@@ -118,8 +118,8 @@ func forwardProxyFixture(target, head, body string) *session.Handshake {
 // another responder's token gives another proxy's advice.
 var fixTokens = map[string][]string{
 	"nginx":         {"proxy_set_header", "proxy_read_timeout", "proxy_http_version"},
-	"haproxy":       {"timeout tunnel", "http-request"},
-	"apache":        {"ProxyPass", "RequestHeader"},
+	"haproxy":       {"timeout tunnel", "http-request", "proto h2", "h2-workaround-bogus-websocket-clients"},
+	"apache":        {"ProxyPass", "RequestHeader", "H2WebSockets"},
 	"caddy":         {"reverse_proxy", "stream_close_delay"},
 	"traefik":       {"entryPoints", "loadBalancer"},
 	"envoy":         {"upgrade_configs"},
@@ -132,6 +132,8 @@ var fixTokens = map[string][]string{
 	"dante":         {"socks pass", "danted.conf"},
 	"ingress-nginx": {"nginx.ingress.kubernetes.io"},
 	"aws-alb":       {"elbv2"},
+	"go-net-http":   {"http2xconnect", "GODEBUG"},
+	"node-http2":    {"enableConnectProtocol", "createSecureServer"},
 }
 
 // onlyFixOf fails when fix carries a token of a responder other than the

@@ -105,9 +105,13 @@ func (s *statusCase) start(id string, conf Confidence) Finding {
 
 // detail is the evidence in a sentence: who answered what.
 func (s *statusCase) detail() string {
-	d := fmt.Sprintf("%s answered %q to the upgrade request", whoText(s.who), s.hs.StatusLine)
+	req := "the upgrade request"
+	if s.hs.IsHTTP2() {
+		req = "the HTTP/2 extended CONNECT"
+	}
+	d := fmt.Sprintf("%s answered %q to %s", whoText(s.who), s.hs.StatusLine, req)
 	if s.who == nil {
-		d = fmt.Sprintf("%s answered %q to the upgrade request", hostOf(s.hs.URL), s.hs.StatusLine)
+		d = fmt.Sprintf("%s answered %q to %s", hostOf(s.hs.URL), s.hs.StatusLine, req)
 	}
 	if len(s.at.path) > 0 && (s.who == nil || s.who.Role == RoleApp) {
 		var names []string
@@ -501,6 +505,17 @@ func (b *builder) swallowedFinding() Finding {
 	f.Evidence = []Clue{
 		{Kind: "timing", Text: fmt.Sprintf("request written; no response head after %s", hs.Timings.Total.Round(1e8)), Means: "the connection stood: something read the request and held the answer"},
 	}
+	if hs.IsHTTP2() {
+		stream := uint32(1)
+		if hs.H2 != nil && hs.H2.StreamID != 0 {
+			stream = hs.H2.StreamID
+		}
+		f.Detail = fmt.Sprintf("%s accepted the HTTP/2 connection and the extended CONNECT (stream %d); no response HEADERS came back within %s (%s)",
+			hs.ConnectAddr, stream, hs.Timings.Total.Round(1e8), b.ev.DialErr.Msg)
+		f.Evidence = []Clue{
+			{Kind: "timing", Text: fmt.Sprintf("CONNECT sent; no HEADERS after %s", hs.Timings.Total.Round(1e8)), Means: "the HTTP/2 connection stood: something took the CONNECT and held the answer"},
+		}
+	}
 	if hs.TLS != nil && hs.TLS.Version != "" {
 		f.Evidence = append(f.Evidence, Clue{Kind: "tls", Text: "TLS " + hs.TLS.Version + " completed", Means: "the TLS terminator answered; the hold is after it"})
 	}
@@ -514,5 +529,8 @@ func (b *builder) swallowedFinding() Finding {
 	f.Fix = b.fix("upgrade-swallowed", b.data, proxy)
 	f.Alternatives = []Alternative{{ID: "upgrade-refused", Title: "The app itself is stuck or overloaded and never answers (every request hangs, not only upgrades)"}}
 	f.Check = "Look for this request in the backend's access log: a 101 there means the proxy held it (nginx ssi on with a text/html 101). A plain GET of another path through the same proxy answering promptly rules out a stuck app."
+	if hs.IsHTTP2() {
+		f.Check = fmt.Sprintf("Look for this request in the backend's access log: a 101 (or 200) there means the HTTP/2 front end held the answer. wscope probe %s --http 1.1 shows whether the HTTP/1.1 path holds it too.", hs.URL)
+	}
 	return f
 }

@@ -7,7 +7,10 @@ import (
 	"github.com/wscope/wscope/session"
 )
 
-// upgradeFindings check a 101 against what was asked.
+// upgradeFindings check the answer that opened the WebSocket (a 101, or
+// over HTTP/2 the 2xx to the extended CONNECT) against what was asked.
+// Over HTTP/2 there are no Upgrade, Connection nor Sec-WebSocket-Accept
+// headers (RFC 8441): only the subprotocol is checked.
 func (b *builder) upgradeFindings() []Finding {
 	hs := b.final
 	a := answerOf(hs)
@@ -22,7 +25,8 @@ func (b *builder) upgradeFindings() []Finding {
 			f.Responder = at.responderOf(proxy)
 		}
 	}
-	if !c.UpgradeOK || !c.ConnectionOK {
+	h2 := hs.IsHTTP2()
+	if !h2 && (!c.UpgradeOK || !c.ConnectionOK) {
 		f := b.base("missing-upgrade-headers")
 		who(&f)
 		f.Detail = fmt.Sprintf("Upgrade: %q, Connection: %q", hs.ResponseHeader("Upgrade"), hs.ResponseHeader("Connection"))
@@ -30,7 +34,7 @@ func (b *builder) upgradeFindings() []Finding {
 		f.Confidence = Medium
 		out = append(out, f)
 	}
-	if !c.AcceptOK {
+	if !h2 && !c.AcceptOK {
 		f := b.base("bad-accept")
 		who(&f)
 		f.Detail = fmt.Sprintf("got %q, expected %q for key %q", hs.ResponseHeader("Sec-WebSocket-Accept"), c.ExpectedAccept, c.Key)
@@ -52,8 +56,8 @@ func (b *builder) upgradeFindings() []Finding {
 	return out
 }
 
-// subprotocolMismatch: the client offered subprotocols and the 101
-// selected none of them (or one not offered). The app chose; a proxy that
+// subprotocolMismatch: the client offered subprotocols and the 101 (or
+// the HTTP/2 200) selected none of them (or one not offered). The app chose; a proxy that
 // dropped the header is the alternative when one is on the path.
 func (b *builder) subprotocolMismatch(a answer, at attribution, proxy *ResponderSpec, offered []string) Finding {
 	c := b.final.Checks
@@ -62,7 +66,7 @@ func (b *builder) subprotocolMismatch(a answer, at attribution, proxy *Responder
 	f.Evidence = at.clues(a)
 	f.Detail = fmt.Sprintf("offered %q, server selected %q", strings.Join(offered, ", "), c.Subprotocol)
 	f.Evidence = append(f.Evidence, Clue{Kind: "request", Text: "Sec-WebSocket-Protocol: " + strings.Join(offered, ", ")},
-		Clue{Kind: "header", Text: "Sec-WebSocket-Protocol: " + c.Subprotocol, Means: "what the 101 selected"})
+		Clue{Kind: "header", Text: "Sec-WebSocket-Protocol: " + c.Subprotocol, Means: "what the " + b.opened() + " selected"})
 	if c.Subprotocol == "" {
 		f.Title = "The server selected none of the offered subprotocols: browsers fail this connection"
 		f.Detail += ". Chrome fails it: \"Sent non-empty 'Sec-WebSocket-Protocol' header but no response was received\""
