@@ -239,7 +239,7 @@ func (b *builder) h2Refused(hs, h1 *session.Handshake) Finding {
 	case hs.Status != 0:
 		f.Evidence = c.answerClues()
 		got = fmt.Sprintf("%q", hs.StatusLine)
-		if info.RST != nil {
+		if info.RST != nil && info.RST.Code != 0 {
 			f.Evidence = append(f.Evidence, Clue{Kind: "h2", Text: "RST_STREAM " + info.RST.Name + " after the answer"})
 		}
 	case info.RST != nil:

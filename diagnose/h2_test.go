@@ -243,6 +243,11 @@ func TestH2HAProxyH2BackendRefusesStream(t *testing.T) {
 	if strings.Contains(f.Detail, "clients work") {
 		t.Errorf("claims HTTP/1.1 works: %s", f.Detail)
 	}
+	// The HTTP/1.1 side alone: HAProxy's 502, with proto h2 as the other cause.
+	f = only(t, "h1 502", Diagnose(Evidence{Chain: []*session.Handshake{h1}}), "proxy-error:error")
+	if f.Responder.Name != "haproxy" || len(f.Alternatives) == 0 || !strings.Contains(f.Alternatives[len(f.Alternatives)-1].Title, "proto h2") || !strings.Contains(f.Check, "proto h2") {
+		t.Errorf("%+v", f)
+	}
 
 	// HAProxy's own 502 page to the CONNECT: the same cause, the dead
 	// backend the alternative.

@@ -356,6 +356,14 @@ func (s *statusCase) proxyError() Finding {
 		f.Alternatives = []Alternative{s.b.alternative("odoo-wrong-port", "Odoo's evented port 8072 is not running or not the one proxied", s.b.data, who)}
 	}
 	f.Check = "Connect to the upstream address from the proxy's machine; the proxy's error log names the upstream it tried."
+	if who != nil && who.Name == "haproxy" && s.a.status == 502 && strings.Contains(s.a.body, "invalid or incomplete response") && !s.hs.IsHTTP2() {
+		// Measured: HAProxy answers an HTTP/1.1 upgrade so when it speaks
+		// HTTP/2 to that server, which cannot carry an upgrade.
+		f.Alternatives = append(f.Alternatives, Alternative{ID: "proxy-error",
+			Title: "HAProxy speaks HTTP/2 to that server (\"proto h2\" on its server line): an HTTP/2 connection cannot carry the HTTP/1.1 upgrade",
+			Fix:   "Remove \"proto h2\" from the server line of the backend that serves " + s.b.data.Path + ": HAProxy then speaks HTTP/1.1 to it and passes the upgrade."})
+		f.Check = "Look at the server line of the backend that serves " + s.b.data.Path + ": with \"proto h2\" every upgrade gets this 502 while plain requests work; otherwise the proxy's log names the upstream it tried."
+	}
 	return f
 }
 
