@@ -37,7 +37,20 @@ type Options struct {
 	Addr        string // default DefaultAddr; port 0 ("127.0.0.1:0", ":0") picks a free one
 	TLSCertFile string // serve wss/https when both are set (PEM files)
 	TLSKeyFile  string
-	Logf        func(format string, args ...any) // one line per connection and refusal; nil is silent
+	// H2 serves HTTP/2 beside HTTP/1.1 over TLS (ALPN h2, http/1.1):
+	// WebSockets over HTTP/2 (RFC 8441 extended CONNECT) on every
+	// endpoint. Without TLSCertFile and TLSKeyFile it makes a self-signed
+	// certificate for 127.0.0.1, ::1, localhost (and the host of Addr)
+	// at start; Server.CertFile names its PEM, for a client's --cacert.
+	H2 bool
+	// H2C serves HTTP/2 without TLS to clients with prior knowledge: a
+	// connection that opens with the HTTP/2 preface speaks HTTP/2, any
+	// other HTTP/1.1. It excludes TLS.
+	H2C bool
+	// CertOut is where a generated certificate's PEM goes; by default
+	// cert.pem in a new temporary directory that Close removes.
+	CertOut string
+	Logf    func(format string, args ...any) // one line per connection and refusal; nil is silent
 }
 
 // Server is a running diagnostic server; Close stops it.
@@ -45,8 +58,11 @@ type Server struct {
 	opts     Options
 	ln       net.Listener
 	http     *http.Server
+	h2       *h2Listener // nil unless H2 or H2C
 	upgrader websocket.Upgrader
 	tls      bool
+	certFile string        // the generated certificate's PEM
+	certDir  string        // the temporary directory it is in, removed by Close
 	served   chan struct{} // closed when http.Server.Serve has returned
 	stop     chan struct{} // closed by Close: handlers end
 
@@ -85,17 +101,36 @@ func Start(opts Options) (*Server, error) {
 		opts.Addr = DefaultAddr
 	}
 	var tlsConf *tls.Config
+	var certPEM []byte
 	switch {
 	case opts.TLSCertFile != "" && opts.TLSKeyFile != "":
+		if opts.H2C {
+			return nil, errors.New("h2c is HTTP/2 without TLS: drop the TLS files, or use h2 for HTTP/2 over TLS")
+		}
 		cert, err := tls.LoadX509KeyPair(opts.TLSCertFile, opts.TLSKeyFile)
 		if err != nil {
 			return nil, fmt.Errorf("TLS certificate: %s", oneLine(err))
 		}
-		// HTTP/1.1 only: WebSocket upgrades (RFC 6455) need it, and the tap
-		// reads HTTP/1 heads.
-		tlsConf = &tls.Config{Certificates: []tls.Certificate{cert}, NextProtos: []string{"http/1.1"}}
+		tlsConf = &tls.Config{Certificates: []tls.Certificate{cert}}
 	case opts.TLSCertFile != "" || opts.TLSKeyFile != "":
 		return nil, errors.New("TLS needs both a certificate file and a key file")
+	case opts.H2 && opts.H2C:
+		return nil, errors.New("h2 (over TLS) and h2c (without TLS) exclude each other")
+	case opts.H2:
+		cert, pemBytes, err := selfSigned(certHosts(opts.Addr))
+		if err != nil {
+			return nil, fmt.Errorf("certificate: %s", oneLine(err))
+		}
+		tlsConf, certPEM = &tls.Config{Certificates: []tls.Certificate{cert}}, pemBytes
+	}
+	if tlsConf != nil {
+		// Without H2, HTTP/1.1 only: net/http's own HTTP/2 would refuse
+		// WebSockets (it does not advertise extended CONNECT), and the tap
+		// reads HTTP/1 heads. With H2, HTTP/2 goes to h2ws.
+		tlsConf.NextProtos = []string{"http/1.1"}
+		if opts.H2 {
+			tlsConf.NextProtos = []string{"h2", "http/1.1"}
+		}
 	}
 	ln, err := net.Listen("tcp", opts.Addr)
 	if err != nil {
@@ -122,6 +157,12 @@ func Start(opts Options) (*Server, error) {
 		inner = tls.NewListener(ln, tlsConf)
 	}
 	s.ln = &tapListener{Listener: inner}
+	if certPEM != nil {
+		if s.certFile, s.certDir, err = writeCert(opts.CertOut, certPEM); err != nil {
+			ln.Close()
+			return nil, err
+		}
+	}
 	errorLog := log.New(io.Discard, "", 0)
 	if opts.Logf != nil {
 		errorLog = log.New(logfWriter(opts.Logf), "", 0)
@@ -144,9 +185,14 @@ func Start(opts Options) (*Server, error) {
 			}
 		},
 	}
+	var serveLn net.Listener = s.ln
+	if opts.H2 || opts.H2C {
+		s.h2 = newH2Listener(s, s.ln)
+		serveLn = s.h2
+	}
 	go func() {
 		defer close(s.served)
-		s.http.Serve(s.ln)
+		s.http.Serve(serveLn)
 	}()
 	return s, nil
 }
@@ -179,6 +225,24 @@ func (f logfWriter) Write(p []byte) (int, error) {
 // Addr is the host:port actually bound.
 func (s *Server) Addr() string { return s.ln.Addr().String() }
 
+// CertFile is the PEM file of the certificate generated at start (H2
+// without TLS files), for a client to trust; "" when none was made.
+func (s *Server) CertFile() string { return s.certFile }
+
+// Protocols says what the server speaks, for a banner: "HTTP/1.1",
+// "HTTP/2 and HTTP/1.1 over TLS"…
+func (s *Server) Protocols() string {
+	switch {
+	case s.opts.H2:
+		return "HTTP/2 and HTTP/1.1 over TLS"
+	case s.opts.H2C:
+		return "HTTP/1.1, and HTTP/2 without TLS (h2c, prior knowledge)"
+	case s.tls:
+		return "HTTP/1.1 over TLS"
+	}
+	return "HTTP/1.1"
+}
+
 // URL is the ws:// (wss:// with TLS) URL of path on this server, such as
 // "ws://127.0.0.1:41234/echo".
 func (s *Server) URL(path string) string {
@@ -203,6 +267,11 @@ func (s *Server) Close() error {
 		s.mu.Lock()
 		s.closed = true
 		close(s.stop)
+		if s.h2 != nil {
+			// First the HTTP/2 connections: a stream's close then fails at
+			// once instead of writing to a peer that may not read.
+			s.h2.closeConns()
+		}
 		for c := range s.conns {
 			c.NetConn().Close()
 		}
@@ -215,8 +284,14 @@ func (s *Server) Close() error {
 				s.closeErr = err
 			}
 		}
+		if s.h2 != nil {
+			s.h2.wait()
+		}
 		s.wg.Wait()
 		<-s.served
+		if s.certDir != "" {
+			os.RemoveAll(s.certDir)
+		}
 	})
 	return s.closeErr
 }
@@ -249,10 +324,22 @@ func (s *Server) logf(format string, args ...any) {
 const upgradeRequired = "this endpoint expects a WebSocket upgrade (Upgrade: websocket, Connection: Upgrade)\n" +
 	"if this request went through a proxy, the proxy did not forward those headers\n"
 
+// upgradeRequiredH2 is the 426 body for a plain HTTP/2 request to a
+// WebSocket endpoint.
+const upgradeRequiredH2 = "this endpoint expects a WebSocket: over HTTP/2 an extended CONNECT (:method CONNECT, :protocol websocket; RFC 8441)\n" +
+	"if this request went through a proxy, the proxy turned it into a plain request\n"
+
 // upgrade upgrades r and registers the connection for Close. It returns nil
 // when the request was refused; the response has been written then.
 func (s *Server) upgrade(w http.ResponseWriter, r *http.Request, subprotocol string) *websocket.Conn {
 	if !websocket.IsWebSocketUpgrade(r) {
+		if r.ProtoMajor == 2 {
+			s.logf("426   %s %s %s: not an extended CONNECT (HTTP/2)", r.RemoteAddr, termsafe.Line(r.Method), termsafe.Line(r.URL.Path))
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			w.WriteHeader(http.StatusUpgradeRequired)
+			io.WriteString(w, upgradeRequiredH2)
+			return nil
+		}
 		s.logf("426   %s %s %s: not a WebSocket upgrade", r.RemoteAddr, termsafe.Line(r.Method), termsafe.Line(r.URL.Path))
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Header().Set("Upgrade", "websocket")
@@ -278,7 +365,7 @@ func (s *Server) upgrade(w http.ResponseWriter, r *http.Request, subprotocol str
 	s.conns[c] = struct{}{}
 	s.mu.Unlock()
 	c.SetReadLimit(maxMessage)
-	s.logf("open  %s %s", r.RemoteAddr, termsafe.Line(r.URL.Path))
+	s.logf("open  %s %s%s", r.RemoteAddr, termsafe.Line(r.URL.Path), h2Label(c.NetConn()))
 	return c
 }
 
@@ -288,7 +375,7 @@ func (s *Server) done(c *websocket.Conn, r *http.Request, opened time.Time) {
 	s.mu.Lock()
 	delete(s.conns, c)
 	s.mu.Unlock()
-	s.logf("close %s %s after %s", r.RemoteAddr, termsafe.Line(r.URL.Path), time.Since(opened).Round(time.Millisecond))
+	s.logf("close %s %s%s after %s", r.RemoteAddr, termsafe.Line(r.URL.Path), h2Label(c.NetConn()), time.Since(opened).Round(time.Millisecond))
 }
 
 // badRequest answers 400 before any upgrade.

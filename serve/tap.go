@@ -34,16 +34,29 @@ func (l *tapListener) Accept() (net.Conn, error) {
 type tapKey struct{}
 
 // tapConn records the most recent bytes read from it (at least maxTap of
-// them, at most twice that) until stopTap.
+// them, at most twice that) until stopTap. On an HTTP/2 connection
+// (startH2) it decodes the request header blocks instead, since HPACK on
+// the wire is not readable.
 type tapConn struct {
 	net.Conn
 	mu      sync.Mutex
 	buf     []byte
 	cut     bool // bytes before buf[0] were dropped mid-stream
 	stopped bool
+	h2      *h2Tap // non-nil once the connection speaks HTTP/2
+
+	// pending are bytes read (and recorded) while finding out which HTTP
+	// the connection speaks, given back to the next Read. Only the
+	// connection's one reader at a time touches it.
+	pending []byte
 }
 
 func (c *tapConn) Read(p []byte) (int, error) {
+	if len(c.pending) > 0 {
+		n := copy(p, c.pending)
+		c.pending = c.pending[n:]
+		return n, nil
+	}
 	n, err := c.Conn.Read(p)
 	if n > 0 {
 		c.record(p[:n])
@@ -51,10 +64,29 @@ func (c *tapConn) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// unread gives p, already read and recorded, back to the next Read.
+func (c *tapConn) unread(p []byte) { c.pending = append(p[:len(p):len(p)], c.pending...) }
+
+// startH2 switches the tap to HTTP/2: what it recorded so far (the
+// preface, perhaps the first frames) and everything read from now on go
+// through the HTTP/2 frame reader, which keeps decoded request header
+// blocks, not bytes.
+func (c *tapConn) startH2() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.h2 = newH2Tap()
+	c.h2.feed(c.buf)
+	c.buf, c.cut = nil, false
+}
+
 func (c *tapConn) record(p []byte) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.stopped {
+		return
+	}
+	if c.h2 != nil {
+		c.h2.feed(p)
 		return
 	}
 	if len(c.buf)+len(p) > 2*maxTap {
