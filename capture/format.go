@@ -30,7 +30,10 @@ type Header struct {
 	Meta      map[string]string `json:"meta,omitempty"`
 }
 
-// HandshakeRecord is the opening handshake as recorded.
+// HandshakeRecord is the opening handshake as recorded. Under HTTP/2
+// (RFC 8441) the raw heads are the decoded header blocks as text ("CONNECT
+// /path HTTP/2", then ":method: CONNECT"…) and the header lists hold the
+// pseudo-headers in order; see session.Handshake.
 type HandshakeRecord struct {
 	RequestRaw      string             `json:"request_raw"`
 	ResponseRaw     string             `json:"response_raw"`
@@ -39,6 +42,12 @@ type HandshakeRecord struct {
 	Status          int                `json:"status"`
 	Subprotocol     string             `json:"subprotocol,omitempty"`
 	TimingsMS       map[string]float64 `json:"timings_ms,omitempty"`
+	// HTTPVersion is session.HTTP11 or session.HTTP2; recordings made
+	// before HTTP/2 lack it and read as HTTP/1.1.
+	HTTPVersion string `json:"http_version,omitempty"`
+	// H2 is the HTTP/2 connection's part (ALPN, SETTINGS, RST_STREAM,
+	// GOAWAY, auto mode's fallback), when the attempt spoke HTTP/2.
+	H2 *session.H2Info `json:"h2,omitempty"`
 }
 
 // Event is one line after the header: a frame, a state change, or the

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -168,7 +169,16 @@ func harToRecording(e *harEntry, creator string) (*Recording, error) {
 	url = strings.Replace(strings.Replace(url, "https://", "wss://", 1), "http://", "ws://", 1)
 	rec := &Recording{Complete: true, Header: Header{Format: FormatName, Version: FormatVersion, URL: url, Started: started,
 		Source: "har", Meta: map[string]string{"creator": creator}}}
-	hs := &HandshakeRecord{Status: e.Response.Status}
+	hs := &HandshakeRecord{Status: e.Response.Status, HTTPVersion: harHTTPVersion(e.Response.HTTPVersion, e.Request.HTTPVersion)}
+	if opened := len(e.Messages) > 0 && e.Response.Status >= 200 && e.Response.Status < 300; opened && hs.HTTPVersion != session.HTTP2 {
+		// Only an extended CONNECT (RFC 8441) opens a WebSocket with a
+		// 2xx, and messages went over this one: HTTP/2, whatever the
+		// exporter wrote.
+		if hs.HTTPVersion != "" {
+			rec.Warnings = append(rec.Warnings, fmt.Sprintf("the entry says %s but has status %d and messages: read as a WebSocket over HTTP/2 (RFC 8441)", e.Response.HTTPVersion, e.Response.Status))
+		}
+		hs.HTTPVersion = session.HTTP2
+	}
 	for _, h := range e.Request.Headers {
 		hs.RequestHeaders = append(hs.RequestHeaders, session.Header{Name: h.Name, Value: h.Value})
 	}
@@ -204,6 +214,22 @@ func harToRecording(e *harEntry, creator string) (*Recording, error) {
 	return rec, nil
 }
 
+// harHTTPVersion reads HAR's httpVersion (the response's, else the
+// request's) as session names it: Chrome writes "h2" or "http/2.0" for
+// HTTP/2, "http/1.1" or "HTTP/1.1" otherwise; "" when it says nothing
+// wscope knows.
+func harHTTPVersion(versions ...string) string {
+	for _, v := range versions {
+		switch strings.ToLower(strings.TrimSpace(v)) {
+		case "h2", "h2c", "http/2", "http/2.0":
+			return session.HTTP2
+		case "http/1.1", "http/1.0", "http/1":
+			return session.HTTP11
+		}
+	}
+	return ""
+}
+
 func epoch(sec float64) time.Time {
 	whole := math.Floor(sec)
 	return time.Unix(int64(whole), int64((sec-whole)*1e9)).UTC()
@@ -215,14 +241,21 @@ func epoch(sec float64) time.Time {
 func WriteHAR(w io.Writer, rec *Recording, redact *Redactor, version string) error {
 	httpURL := strings.Replace(strings.Replace(rec.Header.URL, "wss://", "https://", 1), "ws://", "http://", 1)
 	e := harEntry{StartedDateTime: rec.Header.Started.UTC().Format(time.RFC3339Nano), ResourceType: "websocket"}
+	// Chrome writes GET for a WebSocket entry over either HTTP version;
+	// under HTTP/2 the headers carry ":method: CONNECT".
 	e.Request = harRequest{Method: "GET", URL: redact.URL(httpURL), HTTPVersion: "HTTP/1.1", HeadersSize: -1, BodySize: 0,
 		Headers: []harNV{}, QueryString: []harNV{}, Cookies: []harNV{}}
 	e.Response = harResponse{Status: 101, StatusText: "Switching Protocols", HTTPVersion: "HTTP/1.1", HeadersSize: -1, BodySize: 0,
 		Headers: []harNV{}, Cookies: []harNV{}, Content: harContent{MimeType: "x-unknown"}}
 	if hs := rec.Header.Handshake; hs != nil {
+		if hs.HTTPVersion == session.HTTP2 {
+			e.Request.HTTPVersion, e.Response.HTTPVersion = "HTTP/2", "HTTP/2"
+			e.Response.Status = http.StatusOK // RFC 8441: a 200 opens the stream
+		}
 		if hs.Status != 0 {
 			e.Response.Status = hs.Status
 		}
+		e.Response.StatusText = http.StatusText(e.Response.Status)
 		for _, h := range redact.Headers(hs.RequestHeaders) {
 			e.Request.Headers = append(e.Request.Headers, harNV{h.Name, h.Value})
 		}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"strings"
 	"sync"
@@ -91,12 +92,18 @@ func HandshakeRecordOf(hs *session.Handshake) *HandshakeRecord {
 		return nil
 	}
 	t := hs.Timings
-	return &HandshakeRecord{
+	rec := &HandshakeRecord{
 		RequestRaw: string(hs.RequestRaw), ResponseRaw: string(hs.ResponseRaw),
 		RequestHeaders: hs.Request, ResponseHeaders: hs.Response, Status: hs.Status, Subprotocol: hs.Checks.Subprotocol,
 		TimingsMS: map[string]float64{"dns": ms(t.DNS), "connect": ms(t.Connect), "proxy_connect": ms(t.ProxyConnect),
 			"tls": ms(t.TLS), "upgrade": ms(t.Upgrade), "total": ms(t.Total)},
+		HTTPVersion: hs.HTTPVersion,
 	}
+	if hs.H2 != nil {
+		h2 := *hs.H2
+		rec.H2 = &h2
+	}
+	return rec
 }
 
 // Path is the file being written.
@@ -227,14 +234,46 @@ func HandshakeOf(h *Header) *session.Handshake {
 	}
 	hs.RequestRaw, hs.ResponseRaw = []byte(r.RequestRaw), []byte(r.ResponseRaw)
 	hs.Request, hs.Response, hs.Status = r.RequestHeaders, r.ResponseHeaders, r.Status
+	hs.HTTPVersion, hs.H2 = r.HTTPVersion, r.H2
+	if hs.HTTPVersion == "" {
+		hs.HTTPVersion = session.HTTP11 // a recording from before HTTP/2
+	}
+	hs.Timings = timingsOf(r.TimingsMS)
 	if i := strings.Index(r.RequestRaw, "\r\n"); i > 0 {
 		hs.RequestLine = r.RequestRaw[:i]
+	} else if hs.IsHTTP2() && len(r.RequestHeaders) > 0 {
+		// A HAR has no raw head: make the line wscope shows for HTTP/2.
+		method, path := hs.RequestHeader(":method"), hs.RequestHeader(":path")
+		if method == "" {
+			method = "CONNECT"
+		}
+		if path == "" {
+			path = pathOf(h.URL)
+		}
+		hs.RequestLine = method + " " + path + " HTTP/2"
 	}
 	if i := strings.Index(r.ResponseRaw, "\r\n"); i > 0 {
 		hs.StatusLine = r.ResponseRaw[:i]
+	} else if r.Status != 0 && hs.IsHTTP2() {
+		hs.StatusLine = fmt.Sprintf("HTTP/2 %d", r.Status)
 	} else if r.Status != 0 {
 		hs.StatusLine = fmt.Sprintf("HTTP/1.1 %d", r.Status)
 	}
 	hs.Validate()
 	return hs
+}
+
+// timingsOf is the inverse of HandshakeRecordOf's timings_ms.
+func timingsOf(m map[string]float64) session.Timings {
+	d := func(name string) time.Duration { return time.Duration(m[name] * float64(time.Millisecond)) }
+	return session.Timings{DNS: d("dns"), Connect: d("connect"), ProxyConnect: d("proxy_connect"),
+		TLS: d("tls"), Upgrade: d("upgrade"), Total: d("total")}
+}
+
+// pathOf is the path and query of a URL, "/" when it has none.
+func pathOf(raw string) string {
+	if u, err := url.Parse(raw); err == nil && u.RequestURI() != "" {
+		return u.RequestURI()
+	}
+	return "/"
 }

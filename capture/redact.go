@@ -83,12 +83,29 @@ func (r *Redactor) Header(h session.Header) session.Header {
 	return h
 }
 
-// Value is a header's value, hidden when the header is secret.
+// Value is a header's value, hidden when the header is secret (names in
+// any case: HTTP/2 sends them in lower case). HTTP/2's ":path"
+// pseudo-header keeps the path and loses its secret query parameters, as
+// the request line does.
 func (r *Redactor) Value(name, value string) string {
-	if r.Enabled() && r.headers[strings.ToLower(name)] {
+	if !r.Enabled() {
+		return value
+	}
+	if name == ":path" {
+		return r.target(value)
+	}
+	if r.headers[strings.ToLower(name)] {
 		return Redacted
 	}
 	return value
+}
+
+// target redacts the query of a request target ("/cable?token=…").
+func (r *Redactor) target(t string) string {
+	if path, q, ok := strings.Cut(t, "?"); ok {
+		return path + "?" + r.query(q)
+	}
+	return t
 }
 
 // Headers redacts a list.
@@ -101,7 +118,9 @@ func (r *Redactor) Headers(hs []session.Header) []session.Header {
 }
 
 // RawHead redacts a raw HTTP head line by line, keeping line endings, so
-// the wire form survives but the secrets do not.
+// the wire form survives but the secrets do not. It reads HTTP/2's decoded
+// header blocks too: "CONNECT /path?token=… HTTP/2", then ":path: …" and
+// lower-case names.
 func (r *Redactor) RawHead(raw []byte) []byte {
 	if !r.Enabled() || len(raw) == 0 {
 		return raw
@@ -113,15 +132,21 @@ func (r *Redactor) RawHead(raw []byte) []byte {
 		if i == 0 {
 			// Request line: METHOD TARGET PROTO; the target may carry a token.
 			if f := strings.SplitN(body, " ", 3); len(f) == 3 && strings.HasPrefix(f[2], "HTTP/") {
-				if path, q, ok := strings.Cut(f[1], "?"); ok {
-					f[1] = path + "?" + r.query(q)
-				}
+				f[1] = r.target(f[1])
 				lines[i] = strings.Join(f, " ") + ending
 			}
 			continue
 		}
-		name, _, ok := strings.Cut(body, ":")
-		if ok && r.headers[strings.ToLower(strings.TrimSpace(name))] {
+		pseudo := strings.HasPrefix(body, ":") // an HTTP/2 pseudo-header, ":path: /x"
+		name, value, ok := strings.Cut(strings.TrimPrefix(body, ":"), ":")
+		if pseudo {
+			name = ":" + name
+		}
+		switch {
+		case !ok:
+		case name == ":path":
+			lines[i] = name + ": " + r.target(strings.TrimSpace(value)) + ending
+		case r.headers[strings.ToLower(strings.TrimSpace(name))]:
 			lines[i] = name + ": " + Redacted + ending
 		}
 	}
