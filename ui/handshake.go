@@ -144,15 +144,22 @@ func (h *handshakePane) render() []string {
 				add(st.Muted.Render("  < " + termsafe.Line(strings.TrimRight(l, "\r"))))
 			}
 		}
+		out = append(out, h.versionLines(hs, w)...)
 		if h.raw {
 			out = append(out, h.rawLines(hs, w)...)
 		} else {
 			out = append(out, h.parsedLines(hs, w)...)
 		}
+		out = append(out, h.h2Lines(hs, w)...)
 		t := hs.Timings
 		if t.Total > 0 {
-			add(st.TimingLabel.Render("timing ") + st.TimingValue.Render(fmt.Sprintf("dns %s  tcp %s  proxy %s  tls %s  upgrade %s  total %s",
-				msStr(t.DNS), msStr(t.Connect), msStr(t.ProxyConnect), msStr(t.TLS), msStr(t.Upgrade), msStr(t.Total))))
+			// Under HTTP/2 the request is the extended CONNECT, not an Upgrade.
+			step := "upgrade"
+			if hs.IsHTTP2() {
+				step = "CONNECT"
+			}
+			add(st.TimingLabel.Render("timing ") + st.TimingValue.Render(fmt.Sprintf("dns %s  tcp %s  proxy %s  tls %s  %s %s  total %s",
+				msStr(t.DNS), msStr(t.Connect), msStr(t.ProxyConnect), msStr(t.TLS), step, msStr(t.Upgrade), msStr(t.Total))))
 		}
 		if s := hs.TLS; s != nil && s.Version != "" {
 			mark := st.CheckOK.Render("✓ verified")
@@ -241,6 +248,9 @@ func (h *handshakePane) mark(hs *session.Handshake, name string) string {
 		ok = c.SubprotocolOK
 	case "sec-websocket-extensions":
 		ok = c.ExtensionsOK
+	case ":status":
+		// RFC 8441: a 2xx to the extended CONNECT opens the WebSocket.
+		ok, checked = hs.Upgraded(), hs.IsHTTP2()
 	default:
 		checked = false
 	}
@@ -256,6 +266,22 @@ func (h *handshakePane) mark(hs *session.Handshake, name string) string {
 func (h *handshakePane) rawLines(hs *session.Handshake, w int) []string {
 	st := &h.common.Styles
 	var out []string
+	if hs.IsHTTP2() {
+		// HPACK-compressed on the wire: there are no bytes to show as
+		// they were, and no line endings.
+		out = append(out, ansi.Truncate(st.Muted.Render("HTTP/2 header blocks, decoded (HPACK on the wire):"), w, "…"))
+		for _, part := range []struct {
+			prefix string
+			raw    []byte
+		}{{"→ ", hs.RequestRaw}, {"← ", hs.ResponseRaw}} {
+			for _, l := range strings.Split(string(part.raw), "\n") {
+				if l = strings.TrimRight(l, "\r"); l != "" {
+					out = append(out, ansi.Truncate(st.Muted.Render(part.prefix)+termsafe.Line(l), w, "…"))
+				}
+			}
+		}
+		return out
+	}
 	for _, part := range []struct {
 		prefix string
 		raw    []byte
@@ -278,4 +304,128 @@ func msStr(d interface{ Microseconds() int64 }) string {
 		return "–"
 	}
 	return fmt.Sprintf("%.1fms", float64(us)/1000)
+}
+
+// versionLines say which HTTP the attempt went over when HTTP/2 was in
+// play: HTTP/2 with its ALPN and stream, or auto mode's fallback to
+// HTTP/1.1 and why. Nothing for a plain HTTP/1.1 attempt.
+func (h *handshakePane) versionLines(hs *session.Handshake, w int) []string {
+	st := &h.common.Styles
+	info := hs.H2
+	if info == nil && !hs.IsHTTP2() {
+		return nil
+	}
+	label := st.TimingLabel.Render("http   ")
+	if !hs.IsHTTP2() {
+		why := "HTTP/1.1"
+		if info.Fallback {
+			why = "HTTP/1.1 · HTTP/2 was tried first (auto) and not used: " + termsafe.Line(info.FallbackReason)
+		}
+		return labelled(label, strings.Fields(why), " ", w, st.WarnText.Render)
+	}
+	parts := []string{st.StartLine.Render("HTTP/2")}
+	if info != nil {
+		switch info.ALPN {
+		case "":
+			parts = append(parts, st.HeaderValue.Render("h2c (no TLS)"))
+		default:
+			parts = append(parts, st.HeaderValue.Render("alpn "+termsafe.Line(info.ALPN)))
+		}
+		if info.StreamID > 0 {
+			parts = append(parts, st.HeaderValue.Render(fmt.Sprintf("stream %d", info.StreamID)))
+		}
+	}
+	parts = append(parts, st.Muted.Render("extended CONNECT (RFC 8441)"))
+	if info != nil && info.Forced {
+		parts = append(parts, st.WarnText.Render("forced (--force-h2)"))
+	}
+	return labelled(label, parts, st.Muted.Render(" · "), w, nil)
+}
+
+// labelled fills the column after a 7-wide label with words (styled or
+// not) joined by sep, starting a new line where the next word does not
+// fit; style, if set, renders each line. Unlike ansi's wrappers it never
+// breaks at a hyphen ("--force-h2").
+func labelled(label string, words []string, sep string, w int, style func(...string) string) []string {
+	limit := max(w-7, 10)
+	var lines []string
+	line := ""
+	for _, word := range words {
+		switch {
+		case line == "":
+			line = word
+		case ansi.StringWidth(line+sep+word) <= limit:
+			line += sep + word
+		default:
+			lines = append(lines, line)
+			line = word
+		}
+	}
+	lines = append(lines, line)
+	out := make([]string, len(lines))
+	for i, l := range lines {
+		if i > 0 {
+			label = "       "
+		}
+		if style != nil {
+			l = style(l)
+		}
+		out[i] = ansi.Truncate(label+l, w, "…")
+	}
+	return out
+}
+
+// h2Lines show what the HTTP/2 connection said: the server's SETTINGS by
+// name and value (ENABLE_CONNECT_PROTOCOL = 1 stands out: it is what lets
+// a WebSocket on), and its RST_STREAM and GOAWAY by name.
+func (h *handshakePane) h2Lines(hs *session.Handshake, w int) []string {
+	st := &h.common.Styles
+	info := hs.H2
+	if info == nil {
+		return nil
+	}
+	var out []string
+	add := func(s string) { out = append(out, ansi.Truncate(s, w, "…")) }
+	if len(info.Settings) > 0 {
+		add(st.TimingLabel.Render("settings") + st.Muted.Render(" (the server's)"))
+		width := 0
+		for _, s := range info.Settings {
+			width = max(width, len(termsafe.Line(s.Name)))
+		}
+		for _, s := range info.Settings {
+			name := fmt.Sprintf("%-*s", width, termsafe.Line(s.Name))
+			switch {
+			case s.ID == session.SettingEnableConnectProtocol && s.Value == 1:
+				add("  " + st.CheckOK.Render(name+fmt.Sprintf("  %d", s.Value)) + " " + st.CheckOK.Render("✓ WebSockets over HTTP/2"))
+			case s.ID == session.SettingEnableConnectProtocol:
+				add("  " + st.CheckBad.Render(name+fmt.Sprintf("  %d", s.Value)) + " " + st.CheckBad.Render("✗ no WebSockets over HTTP/2"))
+			default:
+				add("  " + st.HeaderName.Render(name) + "  " + st.HeaderValue.Render(fmt.Sprintf("%d", s.Value)))
+			}
+		}
+		if _, ok := info.Setting(session.SettingEnableConnectProtocol); !ok {
+			add("  " + st.CheckBad.Render("✗ ENABLE_CONNECT_PROTOCOL not advertised: no WebSockets over HTTP/2"))
+			if info.Forced {
+				add("    " + st.WarnText.Render("the CONNECT went anyway (--force-h2)"))
+			}
+		}
+	} else if hs.IsHTTP2() {
+		add(st.TimingLabel.Render("settings") + st.Muted.Render(" none received from the server"))
+	}
+	if r := info.RST; r != nil {
+		add(st.TimingLabel.Render("rst    ") + st.ErrorText.Render(fmt.Sprintf("RST_STREAM %s (0x%x)", termsafe.Line(r.Name), r.Code)) +
+			st.Muted.Render(fmt.Sprintf(" on stream %d", info.StreamID)))
+	}
+	if g := info.GoAway; g != nil {
+		style := st.ErrorText
+		if g.Code == 0 {
+			style = st.WarnText // NO_ERROR: a graceful goodbye
+		}
+		text := fmt.Sprintf("GOAWAY %s (0x%x), last stream %d", termsafe.Line(g.Name), g.Code, g.LastStreamID)
+		if g.Debug != "" {
+			text += `: "` + termsafe.Line(g.Debug) + `"`
+		}
+		out = append(out, labelled(st.TimingLabel.Render("goaway "), strings.Split(text, " "), " ", w, style.Render)...)
+	}
+	return out
 }
