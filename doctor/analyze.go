@@ -57,6 +57,7 @@ func analyze(b *battery, res *results) *Report {
 	}
 	a.contrasts(br)
 	a.findings(br)
+	a.httpVersions(br)
 	a.direct(br)
 	a.plainGet(br)
 	a.rank()
@@ -486,4 +487,43 @@ func cableWelcomeFirst(br *probe.Report) []diagnose.Finding {
 		f.Fix = t.GenericFix(diagnose.FixData{})
 	}
 	return []diagnose.Finding{f}
+}
+
+// httpVersions applies the HTTP-version contrast: browsers open
+// WebSockets with an HTTP/2 extended CONNECT whenever the server
+// advertises it and do not fall back, so a server can work over HTTP/1.1
+// and fail for every browser. The HTTP/2 attempt is diagnosed again with
+// the HTTP/1.1 answer as evidence (diagnose.Evidence.OtherHTTP), so a
+// finding states the HTTP/1.1 half as a fact, not a guess.
+func (a *analyzer) httpVersions(br *probe.Report) {
+	h2Name, h1Name := ProbeHTTP2, ProbeBrowser
+	h2, h1 := a.res.ws[ProbeHTTP2], br
+	if h2 == nil {
+		h2Name, h1Name = ProbeBrowser, ProbeHTTP11
+		h2, h1 = br, a.res.ws[ProbeHTTP11]
+	}
+	if h2 == nil || h1 == nil || h2.UsageError() {
+		return
+	}
+	ev := h2.Side.Evidence
+	if len(ev.Chain) == 0 {
+		return
+	}
+	if len(h1.Side.Evidence.Chain) > 0 {
+		ev.OtherHTTP = h1.Side.Evidence.Chain[len(h1.Side.Evidence.Chain)-1]
+	}
+	for _, f := range diagnose.Diagnose(ev) {
+		if !strings.HasPrefix(f.ID, "h2-") || a.folded[f.ID] {
+			continue
+		}
+		if c := a.byID(f.ID); c != nil {
+			c.Finding = f // the same reading, now with the other version's answer as proof
+		}
+		if f.Severity == diagnose.Error && !h2.Upgraded && h1.Upgraded {
+			// Decided by the contrast: the same request, one HTTP version apart.
+			a.decisive(f, h2Name, h1Name)
+			continue
+		}
+		a.add(f, h2Name, h2Name+": "+a.probeLine(h2Name))
+	}
 }
