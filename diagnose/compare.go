@@ -155,7 +155,27 @@ func Compare(a, b Side, now time.Time) Comparison {
 		c.Findings = append(c.Findings, f)
 	}
 	c.errorLevel = upA != upB || HasError(c.Findings) || differentErrors(a.Findings, b.Findings)
+	if upA != upB && !HasError(c.Findings) && (notBrowsersPath(a.Evidence) || notBrowsersPath(b.Evidence)) {
+		// The side that failed asked for HTTP/2 where the server does not
+		// offer WebSockets over it: browsers never take that path, so the
+		// difference is the user's choice, not a fault (h2-not-advertised).
+		c.errorLevel = false
+	}
 	return c
+}
+
+// notBrowsersPath: the attempt failed only because it insisted on HTTP/2
+// (--http 2) where the server does not advertise extended CONNECT or
+// does not speak HTTP/2 at all — a path no browser takes.
+func notBrowsersPath(ev Evidence) bool {
+	if ev.Upgraded() {
+		return false
+	}
+	hs := ev.final()
+	if hs == nil || hs.H2 == nil || hs.H2.ConnectProtocol || hs.H2.Fallback {
+		return false
+	}
+	return hs.IsHTTP2() // also when forced: browsers never send that CONNECT
 }
 
 // httpVersionFindings: the same URL over HTTP/1.1 on one side and over

@@ -1,9 +1,14 @@
 package scenarios
 
 import (
+	"context"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/wscope/wscope/compare"
+	"github.com/wscope/wscope/diagnose"
 	"github.com/wscope/wscope/internal/realapp"
 	"github.com/wscope/wscope/internal/realproxy"
 	"github.com/wscope/wscope/probe"
@@ -141,4 +146,34 @@ func TestH2GoAwayFromH2O(t *testing.T) {
 		t.Fatalf("want a GOAWAY on the forced CONNECT:\n%s", describe(f))
 	}
 	t.Logf("h2o: GOAWAY %s (last stream %d); %s", f.H2.GoAway.Name, f.H2.GoAway.LastStreamID, f.Error)
+}
+
+// TestH2CompareAcrossHTTPVersions: `wscope compare URL URL --a-http 1.1
+// --b-http 2` against a Go http2xconnect origin names the browser-only
+// failure and is an error; against nginx (HTTP/2 for WebSockets not
+// advertised, so browsers use HTTP/1.1) the difference is no error.
+func TestH2CompareAcrossHTTPVersions(t *testing.T) {
+	side := func(s *realproxy.H2Server, mode string) probe.Options {
+		o := probe.Options{Session: session.Config{URL: s.URL, CACertFile: s.CAFile, HTTP: mode}}
+		o.Wait = 300 * time.Millisecond
+		return o
+	}
+	goSrv := realapp.GoXConnect(t)
+	res := compare.Run(context.Background(), side(goSrv, session.HTTPMode11), side(goSrv, session.HTTPMode2))
+	if !res.ErrorLevel() || !slices.ContainsFunc(res.Findings, func(f diagnose.Finding) bool { return f.ID == "h2-websocket-refused" }) {
+		t.Fatalf("Go http2xconnect: error level %v, findings %v", res.ErrorLevel(), findingIDs(res.Findings))
+	}
+	ng := realproxy.NginxH2(t)
+	res = compare.Run(context.Background(), side(ng, session.HTTPMode11), side(ng, session.HTTPMode2))
+	if res.ErrorLevel() {
+		t.Fatalf("nginx: not advertised is no error for browsers; findings %v", findingIDs(res.Findings))
+	}
+}
+
+func findingIDs(fs []diagnose.Finding) []string {
+	var out []string
+	for _, f := range fs {
+		out = append(out, f.ID)
+	}
+	return out
 }
