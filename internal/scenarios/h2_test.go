@@ -86,16 +86,23 @@ func TestH2NotAdvertisedNginx(t *testing.T) {
 	if r.Upgraded || r.H2 == nil || r.H2.ConnectProtocol || len(r.H2.Settings) == 0 || !strings.Contains(r.Error, "SETTINGS_ENABLE_CONNECT_PROTOCOL") {
 		t.Fatalf("want a refusal to send the CONNECT (not advertised):\n%s", describe(r))
 	}
+	check(t, r, expect{ID: "h2-not-advertised", Severity: diagnose.Info})
+	noFinding(t, r, "h2-websocket-refused", "upgrade-rejected")
 	// auto: what a browser does — HTTP/1.1, which works.
 	a := h2run(t, srv, session.HTTPModeAuto, nil)
 	if !a.Upgraded || a.HTTPVersion != session.HTTP11 || a.H2 == nil || !a.H2.Fallback {
 		t.Fatalf("auto should fall back to HTTP/1.1 like a browser:\n%s", describe(a))
+	}
+	if diagnose.HasError(a.Findings) {
+		t.Errorf("the browsers' path works here:\n%s", describe(a))
 	}
 	// forced: nginx answers the CONNECT it never advertised with 400.
 	f := h2run(t, srv, session.HTTPMode2, func(o *probe.Options) { o.Session.ForceH2 = true })
 	if f.Upgraded || f.Status != 400 || !f.H2.Forced {
 		t.Fatalf("forced CONNECT to nginx:\n%s", describe(f))
 	}
+	// No browser sends this CONNECT: information, not an error.
+	check(t, f, expect{ID: "h2-websocket-refused", Severity: diagnose.Info, Responder: []string{"nginx"}})
 }
 
 func TestH2RefusedBehindHAProxyH2Backend(t *testing.T) {
@@ -104,6 +111,8 @@ func TestH2RefusedBehindHAProxyH2Backend(t *testing.T) {
 	if r.Upgraded || r.H2 == nil || r.H2.RST == nil || r.H2.RST.Name != "REFUSED_STREAM" {
 		t.Fatalf("want RST_STREAM REFUSED_STREAM:\n%s", describe(r))
 	}
+	check(t, r, expect{ID: "h2-websocket-refused", Severity: diagnose.Error, Responder: []string{"haproxy"}, Proxy: "haproxy",
+		FixHas: []string{"proto h2"}, Shows: []string{"REFUSED_STREAM"}})
 	// auto goes the same way: the browser fails here.
 	a := h2run(t, srv, session.HTTPModeAuto, nil)
 	if a.Upgraded || a.HTTPVersion != session.HTTP2 {
@@ -117,6 +126,9 @@ func TestH2RefusedByGoXConnect(t *testing.T) {
 	if r.Upgraded || r.Status != 400 || r.HTTPVersion != session.HTTP2 || !r.H2.ConnectProtocol {
 		t.Fatalf("want a 400 to the extended CONNECT:\n%s", describe(r))
 	}
+	check(t, r, expect{ID: "h2-websocket-refused", Severity: diagnose.Error, Responder: []string{"gorilla", "go-net-http"}, Proxy: "",
+		FixHas: []string{"http2xconnect"}})
+	noFinding(t, r, "upgrade-rejected")
 	h1 := h2run(t, srv, session.HTTPMode11, nil)
 	if !h1.Upgraded || h1.Status != 101 {
 		t.Fatalf("HTTP/1.1 must work against the same server:\n%s", describe(h1))
@@ -133,6 +145,8 @@ func TestH2RefusedByNodeUpgradeOnly(t *testing.T) {
 	if r.Upgraded || r.Status != 405 || r.HTTPVersion != session.HTTP2 {
 		t.Fatalf("want a 405 to the extended CONNECT:\n%s", describe(r))
 	}
+	check(t, r, expect{ID: "h2-websocket-refused", Severity: diagnose.Error, Responder: []string{"node-http2"}, Proxy: "",
+		FixHas: []string{"enableConnectProtocol"}})
 }
 
 func TestH2GoAwayFromH2O(t *testing.T) {
@@ -145,6 +159,7 @@ func TestH2GoAwayFromH2O(t *testing.T) {
 	if f.Upgraded || f.H2 == nil || f.H2.GoAway == nil || !f.H2.Forced {
 		t.Fatalf("want a GOAWAY on the forced CONNECT:\n%s", describe(f))
 	}
+	check(t, f, expect{ID: "h2-goaway", Severity: diagnose.Info})
 	t.Logf("h2o: GOAWAY %s (last stream %d); %s", f.H2.GoAway.Name, f.H2.GoAway.LastStreamID, f.Error)
 }
 
