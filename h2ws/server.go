@@ -69,35 +69,14 @@ func (srv *Server) ServeConn(nc net.Conn) error {
 
 // serveStream runs the handler for one request stream.
 func (srv *Server) serveStream(ctx context.Context, c *conn, s *Stream, fields []hpack.HeaderField) {
-	var method, protocol, scheme, path, authority string
-	h := http.Header{}
-	for _, f := range fields {
-		switch f.Name {
-		case ":method":
-			method = f.Value
-		case ":protocol":
-			protocol = f.Value
-		case ":scheme":
-			scheme = f.Value
-		case ":path":
-			path = f.Value
-		case ":authority":
-			authority = f.Value
-		default:
-			if f.Name != "" && f.Name[0] != ':' {
-				h.Add(f.Name, f.Value)
-			}
-		}
-	}
+	head := ParseRequestHead(fields)
+	method, protocol, scheme, path, authority, h := head.Method, head.Protocol, head.Scheme, head.Path, head.Authority, head.Header
 	u, err := url.ParseRequestURI(path)
 	if method == "" || err != nil || (method == http.MethodConnect && protocol == "" && path != "") {
 		c.resetStream(s.id, http2.ErrCodeProtocol)
 		return
 	}
 	connect := method == http.MethodConnect && protocol != ""
-	if authority == "" {
-		authority = h.Get("Host")
-	}
 	r := &http.Request{Method: method, URL: u, Proto: "HTTP/2.0", ProtoMajor: 2, Header: h, Host: authority,
 		RequestURI: path, RemoteAddr: c.nc.RemoteAddr().String(), Body: http.NoBody}
 	if scheme != "" {
@@ -133,4 +112,40 @@ func (srv *Server) serveStream(ctx context.Context, c *conn, s *Stream, fields [
 	}
 	w.writeHead(http.StatusOK, w.h)
 	s.Close()
+}
+
+// RequestHead is a request's header block read apart: the pseudo-headers
+// and the regular fields.
+type RequestHead struct {
+	Method, Protocol, Scheme, Path string
+	// Authority is :authority, or the Host field when it is absent.
+	Authority string
+	Header    http.Header
+}
+
+// ParseRequestHead reads a decoded request header block.
+func ParseRequestHead(fields []hpack.HeaderField) RequestHead {
+	r := RequestHead{Header: http.Header{}}
+	for _, f := range fields {
+		switch f.Name {
+		case ":method":
+			r.Method = f.Value
+		case ":protocol":
+			r.Protocol = f.Value
+		case ":scheme":
+			r.Scheme = f.Value
+		case ":path":
+			r.Path = f.Value
+		case ":authority":
+			r.Authority = f.Value
+		default:
+			if f.Name != "" && f.Name[0] != ':' {
+				r.Header.Add(f.Name, f.Value)
+			}
+		}
+	}
+	if r.Authority == "" {
+		r.Authority = r.Header.Get("Host")
+	}
+	return r
 }

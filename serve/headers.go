@@ -13,6 +13,7 @@ import (
 	"github.com/gorilla/websocket"
 	"golang.org/x/net/http2/hpack"
 
+	"github.com/wscope/wscope/h2ws"
 	"github.com/wscope/wscope/session"
 )
 
@@ -170,27 +171,8 @@ func describeH2(r *http.Request, t *tapConn, rep *headersReport) {
 // sameRequest reports whether the decoded header block fs is the one h2ws
 // made r of: same method, path, authority and regular fields.
 func sameRequest(fs []hpack.HeaderField, r *http.Request, websocket bool) bool {
-	var method, protocol, path, authority string
-	regular := http.Header{}
-	for _, f := range fs {
-		switch f.Name {
-		case ":method":
-			method = f.Value
-		case ":protocol":
-			protocol = f.Value
-		case ":path":
-			path = f.Value
-		case ":authority":
-			authority = f.Value
-		default:
-			if !strings.HasPrefix(f.Name, ":") {
-				regular.Add(f.Name, f.Value)
-			}
-		}
-	}
-	if authority == "" {
-		authority = regular.Get("Host")
-	}
+	head := h2ws.ParseRequestHead(fs)
+	method, protocol, path, authority, regular := head.Method, head.Protocol, head.Path, head.Authority, head.Header
 	if path != r.RequestURI || authority != r.Host {
 		return false
 	}
