@@ -129,6 +129,11 @@ func Run(ctx context.Context, rec *capture.Recording, target string, cfg session
 		}
 	}
 	res.Target = target
+	if hs := rec.Header.Handshake; hs != nil && hs.HTTPVersion == session.HTTP2 && cfg.HTTP == session.HTTPModeDefault {
+		// Replay the session the way it was made: over HTTP/2 (RFC 8441).
+		cfg.HTTP = session.HTTPMode2
+		res.Warnings = append(res.Warnings, "recorded over HTTP/2: replaying over HTTP/2 (--http 1.1 replays with the Upgrade)")
+	}
 	var warnings []string
 	cfg.Headers, warnings = replayHeaders(rec, &cfg)
 	res.Warnings = append(res.Warnings, warnings...)

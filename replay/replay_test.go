@@ -2,10 +2,14 @@ package replay
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,6 +18,8 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/wscope/wscope/capture"
+	"github.com/wscope/wscope/h2ws"
+	"github.com/wscope/wscope/internal/testca"
 	"github.com/wscope/wscope/session"
 )
 
@@ -21,8 +27,14 @@ import (
 // always differs) and the message; version 2 changes the answer.
 func appServer(t *testing.T) *httptest.Server {
 	t.Helper()
+	s := httptest.NewServer(appHandler())
+	t.Cleanup(s.Close)
+	return s
+}
+
+func appHandler() http.Handler {
 	up := websocket.Upgrader{CheckOrigin: func(*http.Request) bool { return true }}
-	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, err := up.Upgrade(w, r, nil)
 		if err != nil {
 			return
@@ -44,9 +56,7 @@ func appServer(t *testing.T) *httptest.Server {
 			msg, _ := json.Marshal(map[string]any{"echo": answer, "n": n, "ts": time.Now().UnixNano()})
 			c.WriteMessage(websocket.TextMessage, msg)
 		}
-	}))
-	t.Cleanup(s.Close)
-	return s
+	})
 }
 
 func wsURL(s *httptest.Server, path string) string {
@@ -56,7 +66,15 @@ func wsURL(s *httptest.Server, path string) string {
 // recordSession records a real session: sends msgs, waits for answers.
 func recordSession(t *testing.T, url string, msgs ...string) *capture.Recording {
 	t.Helper()
-	conn, _, err := session.Dial(context.Background(), session.Config{URL: url, Headers: []session.Header{{Name: "X-Client", Value: "test"}}})
+	return recordSessionWith(t, session.Config{URL: url}, msgs...)
+}
+
+// recordSessionWith is recordSession with cfg (URL set).
+func recordSessionWith(t *testing.T, cfg session.Config, msgs ...string) *capture.Recording {
+	t.Helper()
+	url := cfg.URL
+	cfg.Headers = append(cfg.Headers, session.Header{Name: "X-Client", Value: "test"})
+	conn, _, err := session.Dial(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,5 +195,41 @@ func TestCompareJSONStructurally(t *testing.T) {
 	}
 	if d := Compare([]byte("a"), []byte("b"), nil); len(d) != 1 {
 		t.Fatal(d)
+	}
+}
+
+// TestReplayOfAnHTTP2Recording: a session recorded over HTTP/2 (RFC 8441)
+// replays over HTTP/2 by default, without resending its pseudo-headers,
+// and matches; --http 1.1 replays it with the Upgrade.
+func TestReplayOfAnHTTP2Recording(t *testing.T) {
+	cert, err := testca.SelfSigned("replay", []string{"127.0.0.1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Certificate[0]}), 0o600)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h2 := &h2ws.Server{Handler: appHandler()}
+	srv := &http.Server{Handler: appHandler(),
+		TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert}, NextProtos: []string{"h2", "http/1.1"}},
+		// HTTP/2 connections go to h2ws (extended CONNECT), HTTP/1.1 to net/http.
+		TLSNextProto: map[string]func(*http.Server, *tls.Conn, http.Handler){"h2": func(_ *http.Server, c *tls.Conn, _ http.Handler) { h2.ServeConn(c) }}}
+	go srv.ServeTLS(ln, "", "")
+	t.Cleanup(func() { srv.Close() })
+	url := "wss://" + ln.Addr().String() + "/v1"
+	rec := recordSessionWith(t, session.Config{URL: url, CACertFile: ca, HTTP: session.HTTPMode2}, "hello", "world")
+	if rec.Header.Handshake.HTTPVersion != session.HTTP2 {
+		t.Fatalf("the recording lost its HTTP version: %+v", rec.Header.Handshake)
+	}
+	res := Run(context.Background(), rec, "", session.Config{CACertFile: ca}, Options{Ignore: []string{"ts"}, NoDelay: true})
+	if !res.OK() || res.Error != "" || !res.Handshake.IsHTTP2() || len(res.Items) != 2 {
+		t.Fatalf("replay over HTTP/2: %+v", res)
+	}
+	res = Run(context.Background(), rec, "", session.Config{CACertFile: ca, HTTP: session.HTTPMode11}, Options{Ignore: []string{"ts"}, NoDelay: true})
+	if !res.OK() || res.Handshake.IsHTTP2() {
+		t.Fatalf("replay with --http 1.1: %+v", res)
 	}
 }
