@@ -182,6 +182,10 @@ func TestActionCable404IsRankedByTheRequest(t *testing.T) {
 			"proxy_set_header X-Forwarded-Proto $scheme", "X-Forwarded-Proto", true},
 		{"no Origin behind nginx over wss", fixture("wss://chat.example.com/cable", nginx), "origin-rejected", "upgrade-rejected",
 			"X-Forwarded-Proto", "--origin https://chat.example.com", true},
+		// Another host's Origin is refused whatever the scheme: no
+		// X-Forwarded-Proto advice for a fault the answer does not show.
+		{"foreign Origin behind nginx over wss", fixture("wss://chat.example.com/cable", nginx, "Origin", "https://evil.example"), "origin-rejected", "upgrade-rejected",
+			"allowed_request_origins", "--origin https://chat.example.com", false},
 	}
 	for _, c := range cases {
 		fs := Diagnose(Evidence{Chain: []*session.Handshake{c.hs}})

@@ -116,6 +116,14 @@ func (b *builder) h2SameOverHTTP1(hs, h1 *session.Handshake) bool {
 		return false
 	}
 	at := b.cat.identify(answerOf(hs))
+	if at.answered != nil && at.answered.Role == RoleApp && b.h2Context(hs, h1).proxy != nil {
+		// A reverse proxy that speaks HTTP/2 to the browser (HAProxy,
+		// Apache) turns the CONNECT into an HTTP/1.1 Upgrade for the app;
+		// an answer the app itself wrote (Rails' 404, Engine.IO's 400) is
+		// its verdict on that upgrade — an Origin, a path, a session —
+		// and the HTTP/1.1 rules read it, not the HTTP/2 ones.
+		return true
+	}
 	switch at.means {
 	case "sticky-session-missing", "odoo-wrong-port", "extension-rejected", "origin-rejected", "proxy-denied":
 		return true

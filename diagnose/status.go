@@ -196,9 +196,21 @@ func (s *statusCase) originRejected(conf Confidence, alts []Alternative) Finding
 	return f
 }
 
-// httpsBehindProxy: the page is https and a named proxy terminates it.
+// httpsBehindProxy: the page is https and a named proxy terminates it,
+// so the browser's same-host Origin fails unless the app is told the
+// scheme (X-Forwarded-Proto). Not when the request carried an Origin of
+// another host: that is refused whatever the scheme, and the proxy's
+// X-Forwarded-Proto line would be a fix for a fault not shown.
 func (s *statusCase) httpsBehindProxy(proxy *ResponderSpec) bool {
-	return proxy != nil && strings.HasPrefix(s.hs.URL, "wss://")
+	if proxy == nil || !strings.HasPrefix(s.hs.URL, "wss://") {
+		return false
+	}
+	o := s.hs.RequestHeader("Origin")
+	if o == "" {
+		return true // no Origin: what the browser's own would meet
+	}
+	u, err := url.Parse(o)
+	return err == nil && strings.EqualFold(u.Hostname(), s.b.data.Host)
 }
 
 // originFix is the app's origin fix and, when the page is https behind a

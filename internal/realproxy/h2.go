@@ -156,6 +156,15 @@ func HAProxyH2Backend(t *testing.T) *H2Server {
 	return s
 }
 
+// HAProxyH2To starts HAProxy as HAProxyH2 does in front of the HTTP/1.1
+// app at backend (host:port), whose WebSocket path is path.
+func HAProxyH2To(t *testing.T, backend, path string) *H2Server {
+	t.Helper()
+	s := haproxyH2(t, "HAProxy (h2) → "+backend+" (HTTP/1.1)", backend, "")
+	s.URL = strings.TrimSuffix(s.URL, "/echo") + path
+	return s
+}
+
 func haproxyH2(t *testing.T, name, backend, proto string) *H2Server {
 	t.Helper()
 	cert := NewH2Cert(t, t.TempDir())

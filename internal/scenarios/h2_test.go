@@ -192,3 +192,28 @@ func findingIDs(fs []diagnose.Finding) []string {
 	}
 	return out
 }
+
+// TestH2AppRefusalIsNotAnHTTP2Failure: Rails ActionCable behind HAProxy's
+// HTTP/2 frontend refuses a foreign Origin with its 404 over HTTP/2 just as
+// over HTTP/1.1. That is the app's origin check, not the HTTP/2 path: the
+// finding is origin-rejected from Rails, with no h2 blame and no proxy fix;
+// with the page's own origin the CONNECT opens.
+func TestH2AppRefusalIsNotAnHTTP2Failure(t *testing.T) {
+	app := realapp.ActionCable(t, realapp.CableOptions{})
+	srv := realproxy.HAProxyH2To(t, app.Addr, "/cable")
+	ok := h2run(t, srv, session.HTTPMode2, func(o *probe.Options) { o.Sends, o.Count = nil, 0 })
+	if !ok.Upgraded || ok.HTTPVersion != session.HTTP2 || diagnose.HasError(ok.Findings) {
+		t.Fatalf("control: ActionCable over HTTP/2 through HAProxy with the page's origin:\n%s", describe(ok))
+	}
+	r := h2run(t, srv, session.HTTPMode2, func(o *probe.Options) {
+		o.Sends, o.Count = nil, 0
+		o.Session.Origin = "https://evil.example"
+	})
+	if r.Upgraded || r.Status != 404 || r.HTTPVersion != session.HTTP2 {
+		t.Fatalf("ActionCable did not refuse over HTTP/2:\n%s", describe(r))
+	}
+	check(t, r, expect{ID: "origin-rejected", Responder: []string{"rails"}, Role: diagnose.RoleApp,
+		NotResponder: []string{"haproxy"}, Proxy: "haproxy", FixHas: []string{"allowed_request_origins"},
+		FixLacks: []string{"X-Forwarded-Proto", "proto h2"}})
+	noFinding(t, r, "h2-websocket-refused", "upgrade-rejected")
+}
