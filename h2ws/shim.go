@@ -18,6 +18,25 @@ import (
 // maxShimHead bounds the HTTP/1.1 head a shim swallows.
 const maxShimHead = 64 << 10
 
+// headCollector gathers an HTTP/1.1 head written in pieces.
+type headCollector struct{ buf []byte }
+
+// add appends p; once the head is complete it returns the head (without
+// the blank line) and whatever followed it.
+func (h *headCollector) add(p []byte, what string) (head, rest []byte, done bool, err error) {
+	h.buf = append(h.buf, p...)
+	i := bytes.Index(h.buf, []byte("\r\n\r\n"))
+	if i < 0 {
+		if len(h.buf) > maxShimHead {
+			return nil, nil, false, errors.New("h2ws: the HTTP/1.1 " + what + " head never ended")
+		}
+		return nil, nil, false, nil
+	}
+	head, rest = h.buf[:i], h.buf[i+4:]
+	h.buf = nil
+	return head, rest, true, nil
+}
+
 // ClientUpgrade wraps an open stream so an HTTP/1.1 WebSocket client
 // (gorilla's Dialer) runs its handshake over it unchanged: the request head
 // it writes is swallowed, and it reads a 101 made from the HTTP/2 response
@@ -31,7 +50,7 @@ func ClientUpgrade(s *Stream, resp *Response) net.Conn {
 type clientShim struct {
 	*Stream
 	fields  []hpack.HeaderField
-	head    []byte
+	head    headCollector
 	done    bool
 	pending []byte // the made-up 101, not yet read
 }
@@ -40,24 +59,20 @@ func (c *clientShim) Write(p []byte) (int, error) {
 	if c.done {
 		return c.Stream.Write(p)
 	}
-	c.head = append(c.head, p...)
-	i := bytes.Index(c.head, []byte("\r\n\r\n"))
-	if i < 0 {
-		if len(c.head) > maxShimHead {
-			return 0, errors.New("h2ws: the HTTP/1.1 request head never ended")
-		}
-		return len(p), nil
+	head, rest, done, err := c.head.add(p, "request")
+	if err != nil || !done {
+		return len(p), err
 	}
 	c.done = true
 	key := ""
-	for _, line := range strings.Split(string(c.head[:i]), "\r\n")[1:] {
+	for _, line := range strings.Split(string(head), "\r\n")[1:] {
 		if name, value, ok := strings.Cut(line, ":"); ok && strings.EqualFold(strings.TrimSpace(name), "Sec-WebSocket-Key") {
 			key = strings.TrimSpace(value)
 		}
 	}
 	var b strings.Builder
 	b.WriteString("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ")
-	b.WriteString(acceptFor(key))
+	b.WriteString(AcceptKey(key))
 	b.WriteString("\r\n")
 	for _, f := range c.fields {
 		switch f.Name {
@@ -69,12 +84,11 @@ func (c *clientShim) Write(p []byte) (int, error) {
 	}
 	b.WriteString("\r\n")
 	c.pending = []byte(b.String())
-	if rest := c.head[i+4:]; len(rest) > 0 {
+	if len(rest) > 0 {
 		if _, err := c.Stream.Write(rest); err != nil {
 			return 0, err
 		}
 	}
-	c.head = nil
 	return len(p), nil
 }
 
@@ -87,7 +101,8 @@ func (c *clientShim) Read(p []byte) (int, error) {
 	return c.Stream.Read(p)
 }
 
-func acceptFor(key string) string {
+// AcceptKey is the Sec-WebSocket-Accept for key (RFC 6455 section 4.2.2).
+func AcceptKey(key string) string {
 	h := sha1.New()
 	h.Write([]byte(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"))
 	return base64.StdEncoding.EncodeToString(h.Sum(nil))
@@ -100,7 +115,7 @@ func acceptFor(key string) string {
 type serverShim struct {
 	*Stream
 	w    *responseWriter
-	head []byte
+	head headCollector
 	done bool
 }
 
@@ -108,16 +123,12 @@ func (c *serverShim) Write(p []byte) (int, error) {
 	if c.done {
 		return c.Stream.Write(p)
 	}
-	c.head = append(c.head, p...)
-	i := bytes.Index(c.head, []byte("\r\n\r\n"))
-	if i < 0 {
-		if len(c.head) > maxShimHead {
-			return 0, errors.New("h2ws: the HTTP/1.1 response head never ended")
-		}
-		return len(p), nil
+	head, rest, done, err := c.head.add(p, "response")
+	if err != nil || !done {
+		return len(p), err
 	}
 	c.done = true
-	lines := strings.Split(string(c.head[:i]), "\r\n")
+	lines := strings.Split(string(head), "\r\n")
 	status := 500
 	if f := strings.Fields(lines[0]); len(f) >= 2 {
 		status, _ = strconv.Atoi(f[1])
@@ -134,12 +145,11 @@ func (c *serverShim) Write(p []byte) (int, error) {
 	if err := c.w.writeHead(status, h); err != nil {
 		return 0, err
 	}
-	if rest := c.head[i+4:]; len(rest) > 0 {
+	if len(rest) > 0 {
 		if _, err := c.Stream.Write(rest); err != nil {
 			return 0, err
 		}
 	}
-	c.head = nil
 	return len(p), nil
 }
 

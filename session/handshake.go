@@ -2,13 +2,13 @@ package session
 
 import (
 	"bytes"
-	"crypto/sha1"
 	"crypto/x509"
-	"encoding/base64"
 	"net"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/wscope/wscope/h2ws"
 )
 
 // Timings are the phases of one connection attempt. A phase that did not
@@ -267,12 +267,7 @@ func parseStatusLine(line string) (int, string) {
 }
 
 // acceptFor computes Sec-WebSocket-Accept for key (RFC 6455 section 4.2.2).
-func acceptFor(key string) string {
-	h := sha1.New()
-	h.Write([]byte(key))
-	h.Write([]byte("258EAFA5-E914-47DA-95CA-C5AB0DC85B11"))
-	return base64.StdEncoding.EncodeToString(h.Sum(nil))
-}
+func acceptFor(key string) string { return h2ws.AcceptKey(key) }
 
 // Validate fills h.Checks from the parsed request and response headers
 // (RFC 6455 section 4.1); Dial calls it, and so can a reader of a recording.
